@@ -1,0 +1,5 @@
+# ASan + UBSan for the whole build (make test builds a second tree with this on).
+if(LEADGATE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,60 @@
+#include "core/lead.hpp"
+
+#include <array>
+#include <utility>
+
+namespace leadgate::core {
+namespace {
+
+constexpr std::array<std::pair<LeadState, std::string_view>, 7> kStates{{
+    {LeadState::kCreated, "created"},
+    {LeadState::kInitialized, "initialized"},
+    {LeadState::kScheduled, "scheduled"},
+    {LeadState::kInCall, "in_call"},
+    {LeadState::kSucceeded, "succeeded"},
+    {LeadState::kFailed, "failed"},
+    {LeadState::kMaxAttemptsReached, "max_attempts_reached"},
+}};
+
+}  // namespace
+
+std::string_view ToString(LeadState state) {
+  for (const auto& [s, name] : kStates) {
+    if (s == state) return name;
+  }
+  return "unknown";
+}
+
+std::optional<LeadState> ParseLeadState(std::string_view text) {
+  for (const auto& [s, name] : kStates) {
+    if (name == text) return s;
+  }
+  return std::nullopt;
+}
+
+std::string_view ToCode(LeadErrorCode code) {
+  switch (code) {
+    case LeadErrorCode::kInvalidType: return "invalid_type";
+    case LeadErrorCode::kFieldTooLong: return "field_too_long";
+    case LeadErrorCode::kMissingContact: return "missing_contact";
+    case LeadErrorCode::kMissingName: return "missing_name";
+    case LeadErrorCode::kPhoneRepeatingDigits: return "phone_repeating_digits";
+    case LeadErrorCode::kInvalidPhone: return "invalid_phone";
+    case LeadErrorCode::kInvalidEmail: return "invalid_email";
+    case LeadErrorCode::kMetadataTooLarge: return "metadata_too_large";
+    case LeadErrorCode::kPhoneAlreadyAttempted: return "phone_already_attempted";
+    case LeadErrorCode::kDuplicatePhone: return "duplicate_phone";
+    case LeadErrorCode::kDuplicateReference: return "duplicate_reference";
+    case LeadErrorCode::kDuplicateEmail: return "duplicate_email";
+    case LeadErrorCode::kInvalidLeadId: return "invalid_lead_id";
+    case LeadErrorCode::kLeadNotFound: return "lead_not_found";
+  }
+  return "unknown";
+}
+
+bool IsDuplicateReason(LeadErrorCode code) {
+  return code == LeadErrorCode::kPhoneAlreadyAttempted || code == LeadErrorCode::kDuplicatePhone ||
+         code == LeadErrorCode::kDuplicateReference || code == LeadErrorCode::kDuplicateEmail;
+}
+
+}  // namespace leadgate::core

@@ -1,0 +1,118 @@
+// File: lead_store.hpp
+//
+// The storage interface. The core and the HTTP layer see only this; app/ picks the
+// implementation (SQLite by default, PostgreSQL for scale-out). Every implementation must pass
+// tests/contract/lead_store_contract_test.cpp.
+//
+//   auto result = store.Ingest(batch);
+//   if (!result) return std::unexpected(result.error());   // kUnavailable: nothing was written
+//
+// Thread-safety: every method may be called from any thread concurrently.
+// Errors: kUnavailable when the database cannot be reached or is busy beyond its timeout,
+// kInternal for anything else unexpected; either way a failed call wrote nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/lead.hpp"
+#include "core/tenancy.hpp"
+
+namespace leadgate::core {
+
+// One request's writes, applied in one transaction.
+struct IngestBatch {
+  std::string project_id;
+  // Validated, complete leads (id, state, timestamps set), in request order.
+  std::vector<Lead> new_leads;
+  // Well-formed ObjectIds of existing leads to look up, in request order.
+  std::vector<std::string> lead_ids;
+  // For lead_ids: a `created` lead becomes `initialized` (updated_at = now, next_attempt_at = now).
+  bool init = true;
+  // Run every check against the store as it is, then roll back: nothing is written.
+  bool dry_run = false;
+  TimePoint now{};
+};
+
+enum class InsertStatus {
+  kInserted,
+  kPhoneAlreadyAttempted,  // a call attempt exists for this phone in this project
+  kDuplicatePhone,         // same phone, same project and process
+  kDuplicateReference,     // same referenceId, same project and process
+  kDuplicateEmail,         // same email, same project
+};
+
+struct InsertOutcome {
+  InsertStatus status = InsertStatus::kInserted;
+  std::string existing_lead_id;  // the lead collided with; empty for kInserted
+
+  bool operator==(const InsertOutcome&) const = default;
+};
+
+struct IngestBatchResult {
+  // One per new_leads entry, same order. Checks run in the order of InsertStatus, the first hit
+  // wins. Earlier leads of the same batch count: the second of two equal leads is a duplicate.
+  std::vector<InsertOutcome> inserted;
+  // One per lead_ids entry, same order: the lead as it is after the batch (init applied), or
+  // nullopt when no such lead exists in batch.project_id (other projects' leads are not found).
+  std::vector<std::optional<Lead>> found;
+};
+
+class LeadStore {
+ public:
+  virtual ~LeadStore() = default;
+
+  // ---- projects, processes, keys (admin; low rate) ----
+
+  // Stores `project` as given (the caller assigns id and created_at).
+  // kAlreadyExists if the id is taken.
+  virtual Status CreateProject(const Project& project) = 0;
+  // kNotFound if there is no such project.
+  virtual Result<Project> GetProject(const std::string& project_id) = 0;
+  // All projects, oldest first.
+  virtual Result<std::vector<Project>> ListProjects() = 0;
+  // kNotFound if there is no such project.
+  virtual Status SetProjectActive(const std::string& project_id, bool active) = 0;
+
+  // kNotFound if process.project_id names no project.
+  virtual Status CreateProcess(const Process& process) = 0;
+  // The project's processes, oldest first (empty for an unknown project).
+  virtual Result<std::vector<Process>> ListProcesses(const std::string& project_id) = 0;
+  // The process if it exists and belongs to project_id, else nullopt.
+  virtual Result<std::optional<Process>> FindProcess(const std::string& project_id,
+                                                     const std::string& process_id) = 0;
+
+  // kNotFound if key.project_id names no project; kAlreadyExists if the id is taken.
+  virtual Status CreateApiKey(const ApiKeyRecord& key) = 0;
+  // The key (revoked ones too), or nullopt.
+  virtual Result<std::optional<ApiKeyRecord>> FindApiKey(const std::string& key_id) = 0;
+  // kNotFound if there is no such key. Revoking twice is fine.
+  virtual Status RevokeApiKey(const std::string& key_id) = 0;
+
+  // ---- leads ----
+
+  // Applies one request atomically: either every insert and init of the batch is durable when
+  // this returns a value, or (on error) nothing is. With dry_run nothing is ever written.
+  virtual Result<IngestBatchResult> Ingest(const IngestBatch& batch) = 0;
+
+  // The lead if it exists in project_id, else nullopt.
+  virtual Result<std::optional<Lead>> GetLead(const std::string& project_id,
+                                              const std::string& lead_id) = 0;
+  virtual Result<std::int64_t> CountLeads(const std::string& project_id) = 0;
+
+  // Records that a call to `phone` (E.164) was attempted for lead_id: from then on that phone is
+  // kPhoneAlreadyAttempted in the project, whatever the process. (The dialer API records these;
+  // tests and imports of call history use it directly.)
+  virtual Status RecordCallAttempt(const std::string& attempt_id, const std::string& project_id,
+                                   const std::string& lead_id, const std::string& phone,
+                                   TimePoint at) = 0;
+
+  // Cheap liveness check for /readyz.
+  virtual Status Ping() = 0;
+};
+
+}  // namespace leadgate::core
