@@ -1,0 +1,2 @@
+// placeholder until the api layer lands
+namespace leadgate {}

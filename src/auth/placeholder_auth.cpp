@@ -1,0 +1,2 @@
+// placeholder until the auth layer lands
+namespace leadgate {}

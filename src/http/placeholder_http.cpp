@@ -1,0 +1,2 @@
+// placeholder until the http layer lands
+namespace leadgate {}
