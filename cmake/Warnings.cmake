@@ -3,5 +3,5 @@ add_library(leadgate_warnings INTERFACE)
 target_compile_options(leadgate_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror
   -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wimplicit-fallthrough
   -Wno-maybe-uninitialized)   # g++ 12 false positives inside std::optional/expected at -O2

@@ -1,12 +1,289 @@
 #include "app/cli.hpp"
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/admin.hpp"
+#include "app/demo.hpp"
+#include "app/flags.hpp"
+#include "app/open_store.hpp"
+#include "app/serve.hpp"
+#include "core/clock.hpp"
+#include "core/object_id.hpp"
 
 namespace leadgate::app {
+namespace {
 
-int RunCli(int, char**) {
-  std::fprintf(stderr, "leadgate: not yet implemented\n");
-  return 2;
+using rapidjson::Document;
+using rapidjson::Value;
+
+constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
+
+  serve    [--listen HOST:PORT] [--db PATH] [--threads N] [--workers N]
+           [--body-limit BYTES] [--max-leads N] [--sync full|normal]
+           [--header-timeout-ms N] [--body-timeout-ms N]
+  project  create --name NAME [--region CC] | list | deactivate --project ID
+           | activate --project ID
+  process  create --project ID --name NAME | list --project ID
+  key      create --project ID | revoke --key-id ID
+  demo     [--listen HOST:PORT]   create (or reuse) a demo project and print a curl line
+
+Every admin command takes --db PATH (default var/leadgate.db) and --json (one JSON object on
+stdout). Exit codes: 0 success, 1 failure, 2 usage error.
+)";
+
+// What a command hands back: a JSON object (printed as is with --json, as lines otherwise).
+struct Output {
+  Document doc;
+  Output() { doc.SetObject(); }
+  void Set(const char* key, const std::string& value) {
+    doc.AddMember(Value(key, doc.GetAllocator()), Value(value.c_str(), doc.GetAllocator()),
+                  doc.GetAllocator());
+  }
+  void Set(const char* key, bool value) {
+    doc.AddMember(Value(key, doc.GetAllocator()), Value(value), doc.GetAllocator());
+  }
+  void Set(const char* key, Value&& value) {
+    doc.AddMember(Value(key, doc.GetAllocator()), value, doc.GetAllocator());
+  }
+};
+
+std::string ScalarText(const Value& v) {
+  if (v.IsString()) return v.GetString();
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  return "";
+}
+
+void Print(const Output& out, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    out.doc.Accept(writer);
+    std::printf("%s\n", buffer.GetString());
+    return;
+  }
+  for (const auto& member : out.doc.GetObject()) {
+    if (!member.value.IsArray()) {
+      std::printf("%s: %s\n", member.name.GetString(), ScalarText(member.value).c_str());
+      continue;
+    }
+    for (const auto& item : member.value.GetArray()) {
+      std::string line;
+      for (const auto& field : item.GetObject()) {
+        if (!line.empty()) line += "  ";
+        line += ScalarText(field.value);
+      }
+      std::printf("%s\n", line.c_str());
+    }
+  }
+}
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "leadgate: %s\n", message.c_str());
+  return code;
+}
+
+int Fail(const core::Error& error) {
+  return Fail(error.message, error.code == core::ErrorCode::kInvalidArgument ? 2 : 1);
+}
+
+Value ProjectJson(const core::Project& p, Document::AllocatorType& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("projectId", Value(p.id.c_str(), a), a);
+  v.AddMember("name", Value(p.name.c_str(), a), a);
+  v.AddMember("region", Value(p.region.c_str(), a), a);
+  v.AddMember("active", p.active, a);
+  v.AddMember("createdAt", Value(core::FormatIso8601(p.created_at).c_str(), a), a);
+  return v;
+}
+
+Value ProcessJson(const core::Process& p, Document::AllocatorType& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("processId", Value(p.id.c_str(), a), a);
+  v.AddMember("name", Value(p.name.c_str(), a), a);
+  v.AddMember("createdAt", Value(core::FormatIso8601(p.created_at).c_str(), a), a);
+  return v;
+}
+
+// Runs an admin command: parses flags, opens the store, calls `body`, prints its output.
+int RunAdmin(const std::vector<std::string>& args, std::set<std::string> valued,
+             const std::function<core::Status(const Flags&, core::LeadStore&, Admin&, Output&)>&
+                 body) {
+  valued.insert("db");
+  auto flags = Flags::Parse(args, valued, {"json"});
+  if (!flags) return Fail(flags.error());
+  if (flags->positional().size() > 0) return Fail("unexpected argument " + flags->positional()[0], 2);
+  StoreOptions store_options;
+  store_options.db = flags->GetOr("db", kDefaultDbPath);
+  auto store = OpenStore(store_options);
+  if (!store) return Fail("cannot open store " + store_options.db + ": " + store.error().message);
+  core::SystemClock clock;
+  core::ObjectIdGenerator ids;
+  Admin admin(**store, clock, ids);
+  Output out;
+  if (auto s = body(*flags, **store, admin, out); !s) return Fail(s.error());
+  Print(out, flags->Has("json"));
+  return 0;
+}
+
+int ProjectCommand(const std::string& verb, const std::vector<std::string>& args) {
+  if (verb == "create") {
+    return RunAdmin(args, {"name", "region"}, [](const Flags& f, core::LeadStore&, Admin& admin,
+                                                 Output& out) -> core::Status {
+      auto name = f.Require("name");
+      if (!name) return std::unexpected(name.error());
+      auto created = admin.CreateProject(*name, f.GetOr("region", "US"));
+      if (!created) return std::unexpected(created.error());
+      out.Set("projectId", created->project.id);
+      out.Set("keyId", created->key.key_id);
+      out.Set("apiKey", created->key.api_key);
+      return {};
+    });
+  }
+  if (verb == "list") {
+    return RunAdmin(args, {}, [](const Flags&, core::LeadStore& store, Admin&,
+                                 Output& out) -> core::Status {
+      auto projects = store.ListProjects();
+      if (!projects) return std::unexpected(projects.error());
+      Value list(rapidjson::kArrayType);
+      for (const auto& p : *projects) list.PushBack(ProjectJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
+      out.Set("projects", std::move(list));
+      return {};
+    });
+  }
+  if (verb == "deactivate" || verb == "activate") {
+    const bool active = verb == "activate";
+    return RunAdmin(args, {"project"}, [active](const Flags& f, core::LeadStore& store, Admin&,
+                                                Output& out) -> core::Status {
+      auto id = f.Require("project");
+      if (!id) return std::unexpected(id.error());
+      if (auto s = store.SetProjectActive(*id, active); !s) return s;
+      out.Set("projectId", *id);
+      out.Set("active", active);
+      return {};
+    });
+  }
+  return Fail("unknown command: project " + verb + "\n" + kUsage, 2);
+}
+
+int ProcessCommand(const std::string& verb, const std::vector<std::string>& args) {
+  if (verb == "create") {
+    return RunAdmin(args, {"project", "name"}, [](const Flags& f, core::LeadStore&, Admin& admin,
+                                                  Output& out) -> core::Status {
+      auto project = f.Require("project");
+      if (!project) return std::unexpected(project.error());
+      auto name = f.Require("name");
+      if (!name) return std::unexpected(name.error());
+      auto process = admin.CreateProcess(*project, *name);
+      if (!process) return std::unexpected(process.error());
+      out.Set("processId", process->id);
+      return {};
+    });
+  }
+  if (verb == "list") {
+    return RunAdmin(args, {"project"}, [](const Flags& f, core::LeadStore& store, Admin&,
+                                          Output& out) -> core::Status {
+      auto project = f.Require("project");
+      if (!project) return std::unexpected(project.error());
+      if (auto p = store.GetProject(*project); !p) return std::unexpected(p.error());
+      auto processes = store.ListProcesses(*project);
+      if (!processes) return std::unexpected(processes.error());
+      Value list(rapidjson::kArrayType);
+      for (const auto& p : *processes) list.PushBack(ProcessJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
+      out.Set("processes", std::move(list));
+      return {};
+    });
+  }
+  return Fail("unknown command: process " + verb + "\n" + kUsage, 2);
+}
+
+int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
+  if (verb == "create") {
+    return RunAdmin(args, {"project"}, [](const Flags& f, core::LeadStore&, Admin& admin,
+                                          Output& out) -> core::Status {
+      auto project = f.Require("project");
+      if (!project) return std::unexpected(project.error());
+      auto key = admin.CreateKey(*project);
+      if (!key) return std::unexpected(key.error());
+      out.Set("keyId", key->key_id);
+      out.Set("apiKey", key->api_key);
+      return {};
+    });
+  }
+  if (verb == "revoke") {
+    return RunAdmin(args, {"key-id"}, [](const Flags& f, core::LeadStore& store, Admin&,
+                                         Output& out) -> core::Status {
+      auto id = f.Require("key-id");
+      if (!id) return std::unexpected(id.error());
+      if (auto s = store.RevokeApiKey(*id); !s) return s;
+      out.Set("keyId", *id);
+      out.Set("revoked", true);
+      return {};
+    });
+  }
+  return Fail("unknown command: key " + verb + "\n" + kUsage, 2);
+}
+
+int ServeCommand(const std::vector<std::string>& args) {
+  auto flags = Flags::Parse(args,
+                            {"listen", "db", "threads", "workers", "body-limit", "max-leads",
+                             "sync", "header-timeout-ms", "body-timeout-ms"},
+                            {});
+  if (!flags) return Fail(flags.error());
+  if (!flags->positional().empty()) return Fail("unexpected argument " + flags->positional()[0], 2);
+  ServeConfig config;
+  config.listen = flags->GetOr("listen", config.listen);
+  config.store.db = flags->GetOr("db", kDefaultDbPath);
+  config.store.sync = flags->GetOr("sync", "full");
+  auto threads = flags->GetInt("threads", config.io_threads, 1, 256);
+  auto workers = flags->GetInt("workers", 0, 0, 256);
+  auto body_limit = flags->GetInt("body-limit", static_cast<long long>(config.body_limit), 1024,
+                                  1LL << 32);
+  auto max_leads = flags->GetInt("max-leads", static_cast<long long>(config.max_leads), 1, 100000);
+  auto header_ms = flags->GetInt("header-timeout-ms", config.header_timeout.count(), 1, 3600000);
+  auto body_ms = flags->GetInt("body-timeout-ms", config.body_timeout.count(), 1, 3600000);
+  for (const auto* r : {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms}) {
+    if (!*r) return Fail(r->error());
+  }
+  config.io_threads = static_cast<int>(*threads);
+  config.workers = static_cast<int>(*workers);
+  config.body_limit = static_cast<std::size_t>(*body_limit);
+  config.max_leads = static_cast<std::size_t>(*max_leads);
+  config.header_timeout = std::chrono::milliseconds(*header_ms);
+  config.body_timeout = std::chrono::milliseconds(*body_ms);
+  return RunServe(config);
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("leadgate %s\n", LEADGATE_VERSION);
+    return 0;
+  }
+  const std::string command = args[0];
+  if (command == "serve") return ServeCommand({args.begin() + 1, args.end()});
+  if (command == "demo") return RunDemo({args.begin() + 1, args.end()});
+  if (command == "project" || command == "process" || command == "key") {
+    if (args.size() < 2) return Fail("missing subcommand for " + command + "\n" + kUsage, 2);
+    const std::vector<std::string> rest(args.begin() + 2, args.end());
+    if (command == "project") return ProjectCommand(args[1], rest);
+    if (command == "process") return ProcessCommand(args[1], rest);
+    return KeyCommand(args[1], rest);
+  }
+  return Fail("unknown command " + command + "\n" + kUsage, 2);
 }
 
 }  // namespace leadgate::app

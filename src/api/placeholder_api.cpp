@@ -1,2 +1,0 @@
-// placeholder until the api layer lands
-namespace leadgate {}

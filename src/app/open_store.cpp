@@ -1,0 +1,27 @@
+#include "app/open_store.hpp"
+
+#include "storage/sqlite_lead_store.hpp"
+
+namespace leadgate::app {
+
+core::Result<std::unique_ptr<core::LeadStore>> OpenStore(const StoreOptions& options) {
+  if (options.db.starts_with("postgres://") || options.db.starts_with("postgresql://")) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "PostgreSQL stores are not supported by this build yet");
+  }
+  storage::SqliteOptions sqlite;
+  sqlite.path = options.db;
+  if (options.sync == "full") {
+    sqlite.sync = storage::SqliteOptions::Sync::kFull;
+  } else if (options.sync == "normal") {
+    sqlite.sync = storage::SqliteOptions::Sync::kNormal;
+  } else {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "--sync must be full or normal, not " + options.sync);
+  }
+  auto store = storage::SqliteLeadStore::Open(sqlite);
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<core::LeadStore>(std::move(*store));
+}
+
+}  // namespace leadgate::app

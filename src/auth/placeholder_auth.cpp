@@ -1,2 +1,0 @@
-// placeholder until the auth layer lands
-namespace leadgate {}

@@ -1,0 +1,130 @@
+#include "http/initiate_handler.hpp"
+
+#include "api/request_json.hpp"
+#include "api/response_json.hpp"
+#include "http/json_error.hpp"
+#include "http/log.hpp"
+#include "http/query.hpp"
+
+namespace leadgate::http {
+namespace {
+
+namespace bh = boost::beast::http;
+
+Response Json(const Request& req, bh::status status, std::string body) {
+  return MakeJsonResponse(req.version(), req.keep_alive(), status, std::move(body));
+}
+
+Response Error(const Request& req, bh::status status, std::string_view message) {
+  return Json(req, status, api::EncodeError(message));
+}
+
+bool DryRun(const Request& req) {
+  return QueryParam(req.target(), "dryRun").value_or("") == "true";
+}
+
+}  // namespace
+
+Response StoreFailure(const Request& req, const core::Error& error) {
+  LogError("store", error.ToString());
+  if (error.code == core::ErrorCode::kUnavailable) {
+    Response res = Error(req, bh::status::service_unavailable, "Service unavailable");
+    res.set(bh::field::retry_after, "1");
+    return res;
+  }
+  return Error(req, bh::status::internal_server_error, "Internal server error");
+}
+
+Response InitiateHandler::Bulk(const Request& req, const auth::Principal& principal) const {
+  auto body = api::DecodeBulkInitiate(req.body());
+  if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
+  if (!body->leads.present && !body->lead_ids.present) {
+    return Error(req, bh::status::bad_request, "Either leadIds or leads array is required");
+  }
+  if (body->leads.wrong_type || body->lead_ids.wrong_type) {
+    return Error(req, bh::status::bad_request, "Input must be an array");
+  }
+  if (body->init.wrong_type) return Error(req, bh::status::bad_request, "init must be a boolean");
+
+  core::IngestRequest request;
+  request.project = principal.project;
+  request.leads = std::move(body->leads.items);
+  request.lead_ids = std::move(body->lead_ids.items);
+  request.init = body->init.value.value_or(true);
+  request.dry_run = DryRun(req);
+
+  // The service consumes the request; the encoder needs the items as sent.
+  std::vector<core::LeadInput> leads = request.leads;
+  std::vector<core::LeadIdInput> lead_ids = request.lead_ids;
+  auto outcome = service_.Ingest(std::move(request));
+  if (!outcome) return StoreFailure(req, outcome.error());
+
+  if (const auto* too_many = std::get_if<core::TooManyLeads>(&*outcome)) {
+    return Error(req, bh::status::bad_request,
+                 "Maximum of " + std::to_string(too_many->limit) + " leads allowed per request");
+  }
+  if (const auto* invalid = std::get_if<core::InvalidProjectIds>(&*outcome)) {
+    return Json(req, bh::status::forbidden, api::EncodeInvalidProjectIds(*invalid, leads));
+  }
+  if (const auto* missing = std::get_if<core::ProcessNotFound>(&*outcome)) {
+    return Error(req, bh::status::not_found,
+                 "Process not found for lead with processId: " + missing->process_token);
+  }
+  const auto format =
+      QueryParam(req.target(), "v") == "1.2" ? api::BulkFormat::kV12 : api::BulkFormat::kDefault;
+  return Json(
+      req, bh::status::ok,
+      api::EncodeBulkReport(std::get<core::IngestReport>(*outcome), leads, lead_ids, format));
+}
+
+Response InitiateHandler::Single(const Request& req, const auth::Principal& principal) const {
+  auto body = api::DecodeSingleInitiate(req.body());
+  if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
+  if (!body->lead && !body->lead_id) {
+    return Error(req, bh::status::bad_request, "Either leadId or lead object is required");
+  }
+  if (body->lead && body->lead_id) {
+    return Error(req, bh::status::bad_request, "Provide either leadId or lead object, not both");
+  }
+  if (body->lead_not_object) return Error(req, bh::status::bad_request, "lead must be an object");
+  if (body->init.wrong_type) return Error(req, bh::status::bad_request, "init must be a boolean");
+
+  core::IngestRequest request;
+  request.project = principal.project;
+  request.init = body->init.value.value_or(true);
+  request.dry_run = DryRun(req);
+  if (body->lead) {
+    if (!body->lead->project_id) {
+      return Error(req, bh::status::bad_request, "projectId is required in lead object");
+    }
+    request.leads.push_back(std::move(*body->lead));
+  } else {
+    request.lead_ids.push_back(std::move(*body->lead_id));
+  }
+
+  auto outcome = service_.Ingest(std::move(request));
+  if (!outcome) return StoreFailure(req, outcome.error());
+  if (std::holds_alternative<core::InvalidProjectIds>(*outcome)) {
+    return Error(req, bh::status::forbidden, "projectId does not match authenticated project");
+  }
+  if (const auto* missing = std::get_if<core::ProcessNotFound>(&*outcome)) {
+    return Error(req, bh::status::not_found,
+                 "Process not found for lead with processId: " + missing->process_token);
+  }
+  // One item cannot exceed the limit unless it is configured to 0.
+  if (std::holds_alternative<core::TooManyLeads>(*outcome)) {
+    return Error(req, bh::status::bad_request, "Maximum of 0 leads allowed per request");
+  }
+  const auto& report = std::get<core::IngestReport>(*outcome);
+  const core::ItemOutcome& item = report.leads.empty() ? report.lead_ids[0] : report.leads[0];
+  if (const auto* lead = std::get_if<core::Lead>(&item)) {
+    return Json(req, bh::status::ok, api::EncodeSingleSuccess(*lead));
+  }
+  const auto& error = std::get<core::LeadError>(item);
+  if (error.code == core::LeadErrorCode::kLeadNotFound) {
+    return Error(req, bh::status::not_found, "Lead not found");
+  }
+  return Json(req, bh::status::bad_request, api::EncodeLeadError(error));
+}
+
+}  // namespace leadgate::http
