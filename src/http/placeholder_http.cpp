@@ -1,2 +1,0 @@
-// placeholder until the http layer lands
-namespace leadgate {}
