@@ -1,0 +1,84 @@
+// File: memory_lead_store.hpp
+//
+// core::LeadStore in process memory: a fake for service and HTTP tests, with the same semantics
+// as SqliteLeadStore (both pass tests/contract/lead_store_contract_test.cpp). Nothing survives
+// the object; nothing ever fails with kUnavailable.
+//
+//   storage::MemoryLeadStore store;
+//   IngestService service(store, clock, ids);
+//
+// Thread-safety: every method takes one mutex, so calls are linearizable; Ingest holds it for the
+// whole batch, which makes batches atomic and the duplicate rules race-free.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/lead_store.hpp"
+
+namespace leadgate::storage {
+
+class MemoryLeadStore final : public core::LeadStore {
+ public:
+  MemoryLeadStore() = default;
+  MemoryLeadStore(const MemoryLeadStore&) = delete;
+  MemoryLeadStore& operator=(const MemoryLeadStore&) = delete;
+
+  core::Status CreateProject(const core::Project& project) override;
+  core::Result<core::Project> GetProject(const std::string& project_id) override;
+  core::Result<std::vector<core::Project>> ListProjects() override;
+  core::Status SetProjectActive(const std::string& project_id, bool active) override;
+
+  core::Status CreateProcess(const core::Process& process) override;
+  core::Result<std::vector<core::Process>> ListProcesses(const std::string& project_id) override;
+  core::Result<std::optional<core::Process>> FindProcess(const std::string& project_id,
+                                                         const std::string& process_id) override;
+
+  core::Status CreateApiKey(const core::ApiKeyRecord& key) override;
+  core::Result<std::optional<core::ApiKeyRecord>> FindApiKey(const std::string& key_id) override;
+  core::Status RevokeApiKey(const std::string& key_id) override;
+
+  core::Result<core::IngestBatchResult> Ingest(const core::IngestBatch& batch) override;
+  core::Result<std::optional<core::Lead>> GetLead(const std::string& project_id,
+                                                  const std::string& lead_id) override;
+  core::Result<std::int64_t> CountLeads(const std::string& project_id) override;
+  core::Status RecordCallAttempt(const std::string& attempt_id, const std::string& project_id,
+                                 const std::string& lead_id, const std::string& phone,
+                                 core::TimePoint at) override;
+  core::Status Ping() override;
+
+ private:
+  struct Attempt {
+    std::string lead_id;
+    core::TimePoint at;
+  };
+
+  // Each entity keeps its insertion sequence number, the tie-break of "oldest first".
+  template <class T>
+  struct Sequenced {
+    T value;
+    std::uint64_t seq;
+  };
+
+  std::mutex mu_;
+  std::uint64_t next_seq_ = 0;  // all guarded by mu_
+  std::unordered_map<std::string, Sequenced<core::Project>> projects_;
+  std::unordered_map<std::string, Sequenced<core::Process>> processes_;
+  std::unordered_map<std::string, core::ApiKeyRecord> api_keys_;
+  std::unordered_map<std::string, core::Lead> leads_;
+  std::unordered_map<std::string, std::int64_t> lead_counts_;  // by project
+  // The duplicate indexes: composite key (see the .cpp) -> lead id.
+  std::unordered_map<std::string, std::string> by_phone_;
+  std::unordered_map<std::string, std::string> by_reference_;
+  std::unordered_map<std::string, std::string> by_email_;
+  // (project, phone) -> the earliest attempt; attempt ids seen.
+  std::unordered_map<std::string, Attempt> first_attempt_;
+  std::unordered_set<std::string> attempt_ids_;
+};
+
+}  // namespace leadgate::storage

@@ -1,0 +1,1060 @@
+// File: sqlite_lead_store.cpp
+//
+// Design notes (the contract is in the header).
+//
+// Write path. Ingest is the product's throughput bottleneck, so per lead it costs at most:
+//   * one index probe of call_attempts (only when the lead has a phone): the attempted check
+//     cannot be a constraint on leads, and it must win over the duplicate checks;
+//   * one INSERT ... ON CONFLICT DO NOTHING. The three partial unique indexes ARE the duplicate
+//     checks, so no interleaving of writers (threads, or other leadgate processes on the same
+//     file) can store a duplicate, and a clean lead needs no SELECT. Only when the insert reports
+//     a conflict (changes() == 0) do up to three point lookups name the rule it broke and the
+//     colliding lead, in the documented order phone -> reference -> email.
+// Earlier leads of the batch are rows of the same open transaction, so in-batch duplicates need
+// no bookkeeping, and a dry run is the very same code ending in ROLLBACK instead of COMMIT.
+// Every statement is prepared once per connection (SQLITE_PREPARE_PERSISTENT) and text is bound
+// with SQLITE_STATIC (no copies). Leads reference their project and process by INTEGER seq
+// (0001_init.sql): the per-batch process lookups are cached in IngestRun.
+//
+// Measurements behind the choices (scratch benchmark, not in the repo: batches of 1000 leads with
+// random E.164 phones, emails, referenceIds and ~150-byte metadata, one Ingest per batch, on the
+// 2-core dev VM, ext4, shared with parallel builds, so +-15% noise; "ms" is wall time per
+// batch including the commit, averaged over the first 100 batches = 0..100k rows):
+//   * SQLite defaults except WAL+FULL, text project/process keys:        ~73 ms
+//   * wal_autocheckpoint 4000 pages: 59 ms; 16384 (kept): 30 ms. Disabling checkpoints entirely
+//     would save only ~12% more. A checkpoint copies every page changed since the last one into
+//     the main file and fsyncs it, inside whichever request commits past the threshold; the
+//     random unique indexes dirty a different page per lead, so a larger interval lets repeated
+//     writes of the same pages coalesce. journal_size_limit shrinks the WAL back afterwards.
+//   * cache_size: 2 MiB (default) 51 ms, 64 MiB (kept) 30 ms, 256 MiB 32 ms.
+//   * page_size: 4096 (default, kept) is best; 1024/2048 were ~1.5x slower (deeper trees, more
+//     frames), 8192/16384 ~1.5x slower (more bytes per dirtied page).
+//   * leads WITHOUT ROWID: 51 ms vs 30 ms (wide rows in the clustered b-tree; secondary indexes
+//     carry the 24-byte id).
+//   * Keying the phone/reference indexes by process only: -12%; INTEGER project/process seqs
+//     instead of 24-char ids everywhere in leads: 18.5 ms vs 26.4 ms, CPU 16 ms vs 22 ms.
+//   * ON CONFLICT DO NOTHING vs three SELECTs before each insert: ~3-15% faster fresh, equal at
+//     1M rows (the SELECTs touch the pages the insert dirties anyway). It is kept for
+//     correctness: the index, not a prior read, decides.
+//   * temp_store=MEMORY: no effect on this path (no temp b-trees); kept so sorts never touch disk.
+//   * synchronous=NORMAL: ~25% faster; opt-in only (it gives up power-loss durability).
+// With all of the above: ~11 ms per batch fresh, 19 ms at 100k rows, 34 at 200k, 50 at 400k,
+// ~75-95 ms at 1M rows. The cost grows with the table because each lead dirties ~3 random leaf
+// pages of the unique indexes, all of which are written to the WAL at commit and again at
+// checkpoint; at 1M rows ~55% of the CPU is the kernel writing and syncing those pages, and a
+// larger cache or mmap does not change it. Committing 4000 leads per transaction (what group
+// commit of concurrent requests would give) measured +41% throughput fresh but only +10% at 1M
+// rows, so it is not done here.
+//
+// Readers are plain read-only connections: in WAL mode they read a snapshot and neither block nor
+// are blocked by the writer, so request-path lookups (API key, process) never queue behind a
+// 1000-lead batch.
+#include "storage/sqlite_lead_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <set>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include "storage/sqlite_migrations.hpp"
+
+namespace leadgate::storage {
+
+using core::Error;
+using core::ErrorCode;
+using core::MakeError;
+using core::Result;
+using core::Status;
+
+namespace {
+
+// STRICT tables (0001_init.sql) need SQLite 3.37.
+constexpr int kMinSqliteVersion = 3037000;
+
+constexpr std::int64_t kWriterCacheKib = 64 * 1024;
+constexpr std::int64_t kReaderCacheKib = 16 * 1024;
+constexpr int kWalAutocheckpointPages = 16384;  // 64 MiB of 4 KiB pages
+constexpr std::int64_t kJournalSizeLimitBytes = 64LL * 1024 * 1024;
+
+// Every statement the store runs. Each connection prepares one on first use and keeps it.
+enum class Q : std::size_t {
+  kBeginImmediate,
+  kCommit,
+  kInsertProject,
+  kGetProject,
+  kListProjects,
+  kSetProjectActive,
+  kProjectSeq,
+  kInsertProcess,
+  kListProcesses,
+  kFindProcess,
+  kProcessSeq,
+  kInsertApiKey,
+  kFindApiKey,
+  kRevokeApiKey,
+  kFindAttempt,
+  kInsertLead,
+  kFindLeadByPhone,
+  kFindLeadByReference,
+  kFindLeadByEmail,
+  kGetLead,
+  kInitLead,
+  kCountLeads,
+  kInsertAttempt,
+  kPing,
+  kCount,
+};
+
+// Leads and call_attempts reference projects and processes by their INTEGER seq (see
+// 0001_init.sql); the text ids come back through the joins.
+#define LEADGATE_LEAD_COLUMNS                                                             \
+  "l.id, pj.id, pr.id, l.group_id, l.name, l.first_name, l.last_name, l.phone, l.email, " \
+  "l.reference_id, l.metadata, l.state, l.attempts, l.next_attempt_at, l.created_at, "    \
+  "l.updated_at"
+
+constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "INSERT INTO projects (id, name, region, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, name, region, active, created_at FROM projects WHERE id = ?1",
+    "SELECT id, name, region, active, created_at FROM projects ORDER BY created_at, seq",
+    "UPDATE projects SET active = ?2 WHERE id = ?1",
+    "SELECT seq FROM projects WHERE id = ?1",
+    "INSERT INTO processes (id, project_seq, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+    "SELECT pr.id, pj.id, pr.name, pr.created_at FROM processes pr "
+    "JOIN projects pj ON pj.seq = pr.project_seq WHERE pj.id = ?1 ORDER BY pr.created_at, pr.seq",
+    "SELECT pr.id, pj.id, pr.name, pr.created_at FROM processes pr "
+    "JOIN projects pj ON pj.seq = pr.project_seq WHERE pr.id = ?2 AND pj.id = ?1",
+    "SELECT seq FROM processes WHERE id = ?1 AND project_seq = ?2",
+    "INSERT INTO api_keys (id, project_id, secret_hash, revoked, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, project_id, secret_hash, revoked, created_at FROM api_keys WHERE id = ?1",
+    "UPDATE api_keys SET revoked = 1 WHERE id = ?1",
+    // The earliest attempt; ties in recording order (rowid is the index's implicit last column).
+    "SELECT lead_id FROM call_attempts WHERE project_seq = ?1 AND phone = ?2 "
+    "ORDER BY at, rowid LIMIT 1",
+    // DO NOTHING without a target covers exactly the uniqueness constraints (primary key and the
+    // three partial unique indexes); NOT NULL, CHECK and foreign keys still fail the statement.
+    "INSERT INTO leads (id, project_seq, process_seq, group_id, name, first_name, last_name, "
+    "phone, email, reference_id, metadata, state, attempts, next_attempt_at, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+    "ON CONFLICT DO NOTHING",
+    "SELECT id FROM leads WHERE process_seq = ?1 AND phone = ?2",
+    "SELECT id FROM leads WHERE process_seq = ?1 AND reference_id = ?2",
+    "SELECT id FROM leads WHERE project_seq = ?1 AND email = ?2",
+    "SELECT " LEADGATE_LEAD_COLUMNS
+    " FROM leads l JOIN projects pj ON pj.seq = l.project_seq "
+    "JOIN processes pr ON pr.seq = l.process_seq WHERE l.id = ?1 AND pj.id = ?2",
+    "UPDATE leads SET state = 'initialized', updated_at = ?2, next_attempt_at = ?2 "
+    "WHERE id = ?1 AND state = 'created'",
+    "SELECT count(*) FROM leads WHERE project_seq = (SELECT seq FROM projects WHERE id = ?1)",
+    "INSERT INTO call_attempts (id, project_seq, lead_id, phone, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT max(version) FROM schema_migrations",
+};
+
+#undef LEADGATE_LEAD_COLUMNS
+
+bool IsUnavailableCode(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The error for a failed SQLite call. Call it right after the failure: sqlite3_errmsg describes
+// the connection's most recent call.
+Error SqlError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = "sqlite: ";
+  message += what;
+  message += ": ";
+  message += sqlite3_errstr(rc);
+  if (db != nullptr) {
+    const std::string_view detail = sqlite3_errmsg(db);
+    if (detail != sqlite3_errstr(rc)) {
+      message += " (";
+      message += detail;
+      message += ")";
+    }
+  }
+  message += " [";
+  message += std::to_string(rc);
+  message += "]";
+  return Error{IsUnavailableCode(rc) ? ErrorCode::kUnavailable : ErrorCode::kInternal,
+               std::move(message)};
+}
+
+bool IsUniqueViolation(int rc) {
+  return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
+}
+
+// Lead ids are matched case-insensitively, as ObjectIds are: the ids we generate are lower-case,
+// and a client may send them in either case.
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// One use of a cached prepared statement: bind, step, read columns; reset when it goes away so
+// the statement is ready (and holds no read snapshot) for the next user. Text is bound with
+// SQLITE_STATIC (nullptr): the bound strings must outlive this object, which they always do here.
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Stmt() { sqlite3_reset(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Text(int i, std::string_view v) {
+    Check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), nullptr));
+    return *this;
+  }
+  Stmt& OptText(int i, const std::optional<std::string>& v) {
+    if (v) return Text(i, *v);
+    Check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  Stmt& Int(int i, std::int64_t v) {
+    Check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Stmt& OptInt(int i, std::optional<std::int64_t> v) {
+    if (v) return Int(i, *v);
+    Check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+
+  // True for a row, false when done.
+  Result<bool> Step(std::string_view what) {
+    const int rc = bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    last_rc_ = rc;
+    return std::unexpected(SqlError(sqlite3_db_handle(stmt_), rc, what));
+  }
+  // The extended result code of the last failed Step (for constraint checks).
+  int last_rc() const { return last_rc_; }
+
+  bool ColIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t ColInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string ColText(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(n));
+  }
+  std::optional<std::string> ColOptText(int col) const {
+    if (ColIsNull(col)) return std::nullopt;
+    return ColText(col);
+  }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+  int last_rc_ = SQLITE_OK;
+};
+
+core::Project ReadProject(const Stmt& s) {
+  core::Project p;
+  p.id = s.ColText(0);
+  p.name = s.ColText(1);
+  p.region = s.ColText(2);
+  p.active = s.ColInt(3) != 0;
+  p.created_at = core::FromUnixMillis(s.ColInt(4));
+  return p;
+}
+
+core::Process ReadProcess(const Stmt& s) {
+  core::Process p;
+  p.id = s.ColText(0);
+  p.project_id = s.ColText(1);
+  p.name = s.ColText(2);
+  p.created_at = core::FromUnixMillis(s.ColInt(3));
+  return p;
+}
+
+core::ApiKeyRecord ReadApiKey(const Stmt& s) {
+  core::ApiKeyRecord k;
+  k.id = s.ColText(0);
+  k.project_id = s.ColText(1);
+  k.secret_hash = s.ColText(2);
+  k.revoked = s.ColInt(3) != 0;
+  k.created_at = core::FromUnixMillis(s.ColInt(4));
+  return k;
+}
+
+Result<core::Lead> ReadLead(const Stmt& s) {
+  core::Lead l;
+  l.id = s.ColText(0);
+  l.project_id = s.ColText(1);
+  l.process_id = s.ColText(2);
+  l.group_id = s.ColOptText(3);
+  l.name = s.ColOptText(4);
+  l.first_name = s.ColOptText(5);
+  l.last_name = s.ColOptText(6);
+  l.phone = s.ColOptText(7);
+  l.email = s.ColOptText(8);
+  l.reference_id = s.ColOptText(9);
+  l.metadata_json = s.ColOptText(10);
+  const std::string state = s.ColText(11);
+  const std::optional<core::LeadState> parsed = core::ParseLeadState(state);
+  if (!parsed)
+    return MakeError(ErrorCode::kInternal, "sqlite: lead " + l.id + " has state " + state);
+  l.state = *parsed;
+  l.attempts = static_cast<int>(s.ColInt(12));
+  if (!s.ColIsNull(13)) l.next_attempt_at = core::FromUnixMillis(s.ColInt(13));
+  l.created_at = core::FromUnixMillis(s.ColInt(14));
+  l.updated_at = core::FromUnixMillis(s.ColInt(15));
+  return l;
+}
+
+}  // namespace
+
+// ---- Connection ----
+
+class SqliteLeadStore::Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, int flags,
+                                                  int busy_timeout_ms) {
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    // A handle comes back even on failure (to carry the message); the Connection owns it.
+    auto conn = std::unique_ptr<Connection>(new Connection(db));
+    if (rc != SQLITE_OK) return std::unexpected(SqlError(db, rc, "open " + path));
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_timeout_ms);
+    return conn;
+  }
+
+  ~Connection() {
+    for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    sqlite3_close_v2(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // The cached statement for q, prepared on first use.
+  Result<sqlite3_stmt*> Get(Q q) {
+    sqlite3_stmt*& slot = stmts_[static_cast<std::size_t>(q)];
+    if (slot == nullptr) {
+      const int rc = sqlite3_prepare_v3(db_, kSql[static_cast<std::size_t>(q)], -1,
+                                        SQLITE_PREPARE_PERSISTENT, &slot, nullptr);
+      if (rc != SQLITE_OK) {
+        slot = nullptr;
+        return std::unexpected(
+            SqlError(db_, rc, std::string("prepare ") + kSql[static_cast<std::size_t>(q)]));
+      }
+    }
+    return slot;
+  }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+
+  sqlite3* db_;
+  std::array<sqlite3_stmt*, static_cast<std::size_t>(Q::kCount)> stmts_{};
+};
+
+// `auto var = expr;` and return its error if it holds one.
+#define LEADGATE_TRY(var, expr) \
+  auto var = (expr);            \
+  if (!var) return std::unexpected(std::move(var.error()))
+
+// `Stmt var` over conn's cached statement q, or return the prepare error.
+#define LEADGATE_STMT(var, conn, q)       \
+  LEADGATE_TRY(var##_raw, (conn).Get(q)); \
+  Stmt var(*var##_raw)
+
+// ---- the reader pool ----
+
+class SqliteLeadStore::ReaderLease {
+ public:
+  ReaderLease(SqliteLeadStore* store, std::unique_ptr<Connection> conn)
+      : store_(store), conn_(std::move(conn)) {}
+  ~ReaderLease() { store_->ReleaseReader(std::move(conn_)); }
+  ReaderLease(const ReaderLease&) = delete;
+  ReaderLease& operator=(const ReaderLease&) = delete;
+
+  Connection& operator*() const { return *conn_; }
+
+ private:
+  SqliteLeadStore* store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+SqliteLeadStore::ReaderLease SqliteLeadStore::AcquireReader() {
+  std::unique_lock lock(readers_mu_);
+  reader_free_.wait(lock, [this] { return !idle_readers_.empty(); });
+  std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return ReaderLease(this, std::move(conn));
+}
+
+void SqliteLeadStore::ReleaseReader(std::unique_ptr<Connection> reader) {
+  {
+    std::lock_guard lock(readers_mu_);
+    idle_readers_.push_back(std::move(reader));
+  }
+  reader_free_.notify_one();
+}
+
+// ---- Open and migrations ----
+
+namespace {
+
+// Runs sql (one statement) once, outside the statement cache; calls on_row for each row.
+template <class OnRow>
+Status QueryOnce(sqlite3* db, const char* sql, std::string_view what, OnRow on_row) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(SqlError(db, rc, what));
+  Status status;
+  {
+    Stmt s(raw);
+    while (true) {
+      auto row = s.Step(what);
+      if (!row) {
+        status = std::unexpected(row.error());
+        break;
+      }
+      if (!*row) break;
+      on_row(s);
+    }
+  }
+  sqlite3_finalize(raw);
+  return status;
+}
+
+Status ExecOnce(sqlite3* db, const std::string& sql, std::string_view what) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(SqlError(db, rc, what));
+  return {};
+}
+
+void RollbackIfOpen(sqlite3* db) {
+  // After some errors (IOERR, FULL, ...) SQLite has already rolled back on its own.
+  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status CheckMigrationList(std::span<const SqliteMigration> migrations) {
+  int last = 0;
+  for (const SqliteMigration& m : migrations) {
+    if (m.version <= last) {
+      return MakeError(ErrorCode::kInternal,
+                       "sqlite: embedded migrations out of order at " + std::string(m.name));
+    }
+    last = m.version;
+  }
+  if (migrations.empty()) return MakeError(ErrorCode::kInternal, "sqlite: no migrations embedded");
+  return {};
+}
+
+// The versions recorded in schema_migrations (none for a new file).
+Result<std::set<int>> AppliedVersions(sqlite3* db) {
+  bool ledger_exists = false;
+  auto ok = QueryOnce(db,
+                      "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+                      "name = 'schema_migrations'",
+                      "read schema", [&](const Stmt&) { ledger_exists = true; });
+  if (!ok) return std::unexpected(ok.error());
+  std::set<int> versions;
+  if (!ledger_exists) return versions;
+  ok = QueryOnce(db, "SELECT version FROM schema_migrations", "read schema_migrations",
+                 [&](const Stmt& s) { versions.insert(static_cast<int>(s.ColInt(0))); });
+  if (!ok) return std::unexpected(ok.error());
+  return versions;
+}
+
+// One round of Migrate, inside BEGIN IMMEDIATE: refuse unknown versions, else apply the first
+// missing migration. Sets *done when nothing was missing.
+Status MigrateStep(sqlite3* db, const std::string& path,
+                   std::span<const SqliteMigration> migrations, bool* done) {
+  LEADGATE_TRY(applied, AppliedVersions(db));
+  for (const int v : *applied) {
+    const bool known = std::any_of(migrations.begin(), migrations.end(),
+                                   [v](const SqliteMigration& m) { return m.version == v; });
+    if (!known) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "sqlite: " + path + " records schema migration " + std::to_string(v) +
+                           ", which this leadgate does not know (it knows up to " +
+                           std::to_string(migrations.back().version) +
+                           "): the database was written by a newer leadgate; upgrade leadgate");
+    }
+  }
+  const auto next =
+      std::find_if(migrations.begin(), migrations.end(),
+                   [&](const SqliteMigration& m) { return !applied->contains(m.version); });
+  if (next == migrations.end()) {
+    *done = true;
+    return {};
+  }
+
+  const std::string what = "migration " + std::string(next->name);
+  if (auto ok = ExecOnce(db, std::string(next->sql), what); !ok) return ok;
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(
+      db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)", -1, &raw,
+      nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(SqlError(db, rc, what));
+  Status status;
+  {
+    Stmt s(raw);
+    s.Int(1, next->version)
+        .Text(2, next->name)
+        .Int(3, core::ToUnixMillis(core::SystemClock().Now()));
+    if (auto row = s.Step(what); !row) status = std::unexpected(row.error());
+  }
+  sqlite3_finalize(raw);
+  return status;
+}
+
+// Applies the missing migrations, one transaction each. Every round takes the write lock (BEGIN
+// IMMEDIATE) before it reads what is applied, so two processes opening a new file at once apply
+// each migration exactly once, and the refusal of unknown versions sees a settled ledger.
+Status Migrate(sqlite3* db, const std::string& path) {
+  const std::span<const SqliteMigration> migrations = SqliteMigrations();
+  if (auto ok = CheckMigrationList(migrations); !ok) return ok;
+  while (true) {
+    if (auto ok = ExecOnce(db, "BEGIN IMMEDIATE", "begin migration"); !ok) return ok;
+    bool done = false;
+    if (auto ok = MigrateStep(db, path, migrations, &done); !ok) {
+      RollbackIfOpen(db);
+      return ok;
+    }
+    if (auto ok = ExecOnce(db, "COMMIT", "commit migration"); !ok) {
+      RollbackIfOpen(db);
+      return ok;
+    }
+    if (done) return {};
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteLeadStore>> SqliteLeadStore::Open(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "sqlite: path must name a database file, got '" + options.path + "'");
+  }
+  if (options.read_connections < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "sqlite: read_connections must be >= 1");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "sqlite: busy_timeout_ms must be >= 0");
+  }
+  if (sqlite3_libversion_number() < kMinSqliteVersion) {
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        std::string("sqlite: version 3.37 or newer required, linked ") + sqlite3_libversion());
+  }
+
+  const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "sqlite: cannot create directory " + parent.string() + ": " + ec.message());
+    }
+  }
+
+  LEADGATE_TRY(writer, Connection::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                        options.busy_timeout_ms));
+  sqlite3* const wdb = (*writer)->db();
+
+  // journal_mode is persistent in the file; everything else is per connection.
+  std::string mode;
+  if (auto ok = QueryOnce(wdb, "PRAGMA journal_mode = WAL", "set WAL mode",
+                          [&](const Stmt& s) { mode = s.ColText(0); });
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (mode != "wal") {
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "sqlite: " + options.path + " cannot use WAL mode (journal_mode is '" + mode + "')");
+  }
+  const char* sync = options.sync == SqliteOptions::Sync::kFull ? "FULL" : "NORMAL";
+  const std::string pragmas =
+      std::string("PRAGMA synchronous = ") + sync +
+      "; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -" +
+      std::to_string(kWriterCacheKib) +
+      "; PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages) +
+      "; PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimitBytes) + ";";
+  if (auto ok = ExecOnce(wdb, pragmas, "configure writer"); !ok) return std::unexpected(ok.error());
+
+  if (auto ok = Migrate(wdb, options.path); !ok) return std::unexpected(ok.error());
+
+  // Readers open after the migrations, so they never see a half-made schema.
+  std::vector<std::unique_ptr<Connection>> readers;
+  const std::string reader_pragmas = "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; " +
+                                     std::string("PRAGMA cache_size = -") +
+                                     std::to_string(kReaderCacheKib) + ";";
+  for (int i = 0; i < options.read_connections; ++i) {
+    LEADGATE_TRY(reader,
+                 Connection::Open(options.path, SQLITE_OPEN_READONLY, options.busy_timeout_ms));
+    if (auto ok = ExecOnce((*reader)->db(), reader_pragmas, "configure reader"); !ok) {
+      return std::unexpected(ok.error());
+    }
+    readers.push_back(std::move(*reader));
+  }
+
+  return std::unique_ptr<SqliteLeadStore>(
+      new SqliteLeadStore(std::move(*writer), std::move(readers)));
+}
+
+SqliteLeadStore::SqliteLeadStore(std::unique_ptr<Connection> writer,
+                                 std::vector<std::unique_ptr<Connection>> readers)
+    : writer_(std::move(writer)), idle_readers_(std::move(readers)) {}
+
+// Readers close first, so the writer's close is the last one: it checkpoints and removes the WAL.
+SqliteLeadStore::~SqliteLeadStore() {
+  idle_readers_.clear();
+  writer_.reset();
+}
+
+Result<SqlitePragmas> SqliteLeadStore::EffectivePragmas() {
+  std::lock_guard lock(writer_mu_);
+  sqlite3* const db = writer_->db();
+  SqlitePragmas p;
+  auto text = [&](const char* sql, std::string* out) {
+    return QueryOnce(db, sql, sql, [&](const Stmt& s) { *out = s.ColText(0); });
+  };
+  auto integer = [&](const char* sql, auto* out) {
+    return QueryOnce(db, sql, sql, [&](const Stmt& s) {
+      *out = static_cast<std::remove_reference_t<decltype(*out)>>(s.ColInt(0));
+    });
+  };
+  for (const Status& ok :
+       {text("PRAGMA journal_mode", &p.journal_mode), integer("PRAGMA synchronous", &p.synchronous),
+        integer("PRAGMA foreign_keys", &p.foreign_keys),
+        integer("PRAGMA busy_timeout", &p.busy_timeout_ms),
+        integer("PRAGMA cache_size", &p.cache_size),
+        integer("PRAGMA wal_autocheckpoint", &p.wal_autocheckpoint),
+        integer("PRAGMA temp_store", &p.temp_store),
+        integer("SELECT max(version) FROM schema_migrations", &p.schema_version)}) {
+    if (!ok) return std::unexpected(ok.error());
+  }
+  return p;
+}
+
+// ---- projects, processes, keys ----
+
+namespace {
+
+// The seq of the row a `SELECT seq ...` point lookup finds, if any.
+Result<std::optional<std::int64_t>> LookupSeq(sqlite3_stmt* raw, std::string_view id,
+                                              std::optional<std::int64_t> scope,
+                                              std::string_view what) {
+  Stmt s(raw);
+  s.Text(1, id);
+  if (scope) s.Int(2, *scope);
+  LEADGATE_TRY(row, s.Step(what));
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(s.ColInt(0));
+}
+
+// Steps an INSERT; a primary-key clash becomes kAlreadyExists with `clash`.
+Status InsertOrAlreadyExists(Stmt& s, std::string_view what, std::string clash) {
+  auto r = s.Step(what);
+  if (r) return {};
+  if (IsUniqueViolation(s.last_rc())) return MakeError(ErrorCode::kAlreadyExists, std::move(clash));
+  return std::unexpected(r.error());
+}
+
+}  // namespace
+
+Status SqliteLeadStore::CreateProject(const core::Project& project) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kInsertProject);
+  s.Text(1, project.id)
+      .Text(2, project.name)
+      .Text(3, project.region)
+      .Int(4, project.active ? 1 : 0)
+      .Int(5, core::ToUnixMillis(project.created_at));
+  return InsertOrAlreadyExists(s, "insert project", "project " + project.id + " already exists");
+}
+
+Result<core::Project> SqliteLeadStore::GetProject(const std::string& project_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kGetProject);
+  s.Text(1, project_id);
+  LEADGATE_TRY(row, s.Step("get project"));
+  if (!*row) return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  return ReadProject(s);
+}
+
+Result<std::vector<core::Project>> SqliteLeadStore::ListProjects() {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kListProjects);
+  std::vector<core::Project> out;
+  while (true) {
+    LEADGATE_TRY(row, s.Step("list projects"));
+    if (!*row) break;
+    out.push_back(ReadProject(s));
+  }
+  return out;
+}
+
+Status SqliteLeadStore::SetProjectActive(const std::string& project_id, bool active) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kSetProjectActive);
+  s.Text(1, project_id).Int(2, active ? 1 : 0);
+  LEADGATE_TRY(done, s.Step("update project"));
+  // changes() counts the rows the WHERE matched, whether or not the value changed.
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  }
+  return {};
+}
+
+Status SqliteLeadStore::CreateProcess(const core::Process& process) {
+  std::lock_guard lock(writer_mu_);
+  // Checked first so "no such project" wins over a taken id, as in every store. Projects are
+  // never deleted, so check-then-insert cannot race; the foreign key stays as the backstop.
+  LEADGATE_TRY(seq_stmt, writer_->Get(Q::kProjectSeq));
+  LEADGATE_TRY(project_seq, LookupSeq(*seq_stmt, process.project_id, std::nullopt, "find project"));
+  if (!*project_seq) {
+    return MakeError(ErrorCode::kNotFound, "project " + process.project_id + " not found");
+  }
+  LEADGATE_STMT(s, *writer_, Q::kInsertProcess);
+  s.Text(1, process.id)
+      .Int(2, **project_seq)
+      .Text(3, process.name)
+      .Int(4, core::ToUnixMillis(process.created_at));
+  return InsertOrAlreadyExists(s, "insert process", "process " + process.id + " already exists");
+}
+
+Result<std::vector<core::Process>> SqliteLeadStore::ListProcesses(const std::string& project_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kListProcesses);
+  s.Text(1, project_id);
+  std::vector<core::Process> out;
+  while (true) {
+    LEADGATE_TRY(row, s.Step("list processes"));
+    if (!*row) break;
+    out.push_back(ReadProcess(s));
+  }
+  return out;
+}
+
+Result<std::optional<core::Process>> SqliteLeadStore::FindProcess(const std::string& project_id,
+                                                                  const std::string& process_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kFindProcess);
+  s.Text(1, project_id).Text(2, process_id);
+  LEADGATE_TRY(row, s.Step("find process"));
+  if (!*row) return std::optional<core::Process>();
+  return std::optional<core::Process>(ReadProcess(s));
+}
+
+Status SqliteLeadStore::CreateApiKey(const core::ApiKeyRecord& key) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_TRY(seq_stmt, writer_->Get(Q::kProjectSeq));
+  LEADGATE_TRY(project_seq, LookupSeq(*seq_stmt, key.project_id, std::nullopt, "find project"));
+  if (!*project_seq) {
+    return MakeError(ErrorCode::kNotFound, "project " + key.project_id + " not found");
+  }
+  LEADGATE_STMT(s, *writer_, Q::kInsertApiKey);
+  s.Text(1, key.id)
+      .Text(2, key.project_id)
+      .Text(3, key.secret_hash)
+      .Int(4, key.revoked ? 1 : 0)
+      .Int(5, core::ToUnixMillis(key.created_at));
+  return InsertOrAlreadyExists(s, "insert api key", "api key " + key.id + " already exists");
+}
+
+Result<std::optional<core::ApiKeyRecord>> SqliteLeadStore::FindApiKey(const std::string& key_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kFindApiKey);
+  s.Text(1, key_id);
+  LEADGATE_TRY(row, s.Step("find api key"));
+  if (!*row) return std::optional<core::ApiKeyRecord>();
+  return std::optional<core::ApiKeyRecord>(ReadApiKey(s));
+}
+
+Status SqliteLeadStore::RevokeApiKey(const std::string& key_id) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kRevokeApiKey);
+  s.Text(1, key_id);
+  LEADGATE_TRY(done, s.Step("revoke api key"));
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+  }
+  return {};
+}
+
+// ---- leads ----
+
+namespace {
+
+// The writer's statements Ingest needs, fetched once per call.
+struct IngestStmts {
+  sqlite3_stmt* project_seq;
+  sqlite3_stmt* process_seq;
+  sqlite3_stmt* find_attempt;
+  sqlite3_stmt* insert_lead;
+  sqlite3_stmt* by_phone;
+  sqlite3_stmt* by_reference;
+  sqlite3_stmt* by_email;
+  sqlite3_stmt* get_lead;
+  sqlite3_stmt* init_lead;
+};
+
+// The id a `SELECT id ... WHERE <seq> = ?1 AND <column> = ?2` point lookup finds, if any.
+Result<std::optional<std::string>> LookupId(sqlite3_stmt* raw, std::int64_t seq,
+                                            std::string_view value, std::string_view what) {
+  Stmt s(raw);
+  s.Int(1, seq).Text(2, value);
+  LEADGATE_TRY(row, s.Step(what));
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(s.ColText(0));
+}
+
+// One Ingest, inside its transaction.
+class IngestRun {
+ public:
+  IngestRun(const IngestStmts& q, const core::IngestBatch& batch) : q_(q), batch_(batch) {}
+
+  Result<core::IngestBatchResult> Run() {
+    // An unknown project is not an error by itself: its lead_ids are simply not found, and a
+    // new lead fails below like any lead whose process is not in the batch's project.
+    LEADGATE_TRY(project_seq,
+                 LookupSeq(q_.project_seq, batch_.project_id, std::nullopt, "find project"));
+    project_seq_ = *project_seq;
+
+    core::IngestBatchResult result;
+    result.inserted.reserve(batch_.new_leads.size());
+    result.found.reserve(batch_.lead_ids.size());
+    for (const core::Lead& lead : batch_.new_leads) {
+      LEADGATE_TRY(outcome, IngestOne(lead));
+      result.inserted.push_back(std::move(*outcome));
+    }
+    for (const std::string& id : batch_.lead_ids) {
+      LEADGATE_TRY(found, FindAndInit(id));
+      result.found.push_back(std::move(*found));
+    }
+    return result;
+  }
+
+ private:
+  // The seq of a process of the batch's project (nullopt if it is not one), cached per batch:
+  // a batch names few processes.
+  Result<std::optional<std::int64_t>> ProcessSeq(const std::string& process_id) {
+    if (!project_seq_) return std::optional<std::int64_t>();
+    const auto it = process_seqs_.find(process_id);
+    if (it != process_seqs_.end()) return it->second;
+    LEADGATE_TRY(seq, LookupSeq(q_.process_seq, process_id, project_seq_, "find process"));
+    process_seqs_.emplace(process_id, *seq);
+    return *seq;
+  }
+
+  // The checks and insert of one new lead.
+  Result<core::InsertOutcome> IngestOne(const core::Lead& lead) {
+    using core::InsertStatus;
+    if (lead.phone && project_seq_) {
+      LEADGATE_TRY(attempt, LookupId(q_.find_attempt, *project_seq_, *lead.phone, "find attempt"));
+      if (*attempt) return core::InsertOutcome{InsertStatus::kPhoneAlreadyAttempted, **attempt};
+    }
+    LEADGATE_TRY(process_seq, ProcessSeq(lead.process_id));
+    if (!*process_seq) {
+      // No lead of this process can exist in the project, so only the email rule can apply;
+      // past it the lead would be inserted, which the foreign key forbids: a caller bug.
+      if (lead.email && project_seq_) {
+        LEADGATE_TRY(hit, LookupId(q_.by_email, *project_seq_, *lead.email, "find lead by email"));
+        if (*hit) return core::InsertOutcome{InsertStatus::kDuplicateEmail, **hit};
+      }
+      return MakeError(ErrorCode::kInternal,
+                       "sqlite: lead " + lead.id + " names process " + lead.process_id +
+                           ", which is not a process of project " + batch_.project_id);
+    }
+
+    {
+      Stmt s(q_.insert_lead);
+      s.Text(1, lead.id)
+          .Int(2, *project_seq_)
+          .Int(3, **process_seq)
+          .OptText(4, lead.group_id)
+          .OptText(5, lead.name)
+          .OptText(6, lead.first_name)
+          .OptText(7, lead.last_name)
+          .OptText(8, lead.phone)
+          .OptText(9, lead.email)
+          .OptText(10, lead.reference_id)
+          .OptText(11, lead.metadata_json)
+          .Text(12, core::ToString(lead.state))
+          .Int(13, lead.attempts)
+          .OptInt(14, lead.next_attempt_at
+                          ? std::optional(core::ToUnixMillis(*lead.next_attempt_at))
+                          : std::nullopt)
+          .Int(15, core::ToUnixMillis(lead.created_at))
+          .Int(16, core::ToUnixMillis(lead.updated_at));
+      LEADGATE_TRY(done, s.Step("insert lead"));
+      if (sqlite3_changes(sqlite3_db_handle(q_.insert_lead)) == 1) return core::InsertOutcome{};
+    }
+
+    // DO NOTHING fired: a unique index holds a colliding lead. Name the first rule, in the
+    // documented order, and the lead it collides with.
+    if (lead.phone) {
+      LEADGATE_TRY(hit, LookupId(q_.by_phone, **process_seq, *lead.phone, "find lead by phone"));
+      if (*hit) return core::InsertOutcome{InsertStatus::kDuplicatePhone, **hit};
+    }
+    if (lead.reference_id) {
+      LEADGATE_TRY(hit, LookupId(q_.by_reference, **process_seq, *lead.reference_id,
+                                 "find lead by reference"));
+      if (*hit) return core::InsertOutcome{InsertStatus::kDuplicateReference, **hit};
+    }
+    if (lead.email) {
+      LEADGATE_TRY(hit, LookupId(q_.by_email, *project_seq_, *lead.email, "find lead by email"));
+      if (*hit) return core::InsertOutcome{InsertStatus::kDuplicateEmail, **hit};
+    }
+    // Only the primary key is left: the caller reused a lead id. A bug, not a duplicate.
+    return MakeError(ErrorCode::kInternal, "sqlite: lead id " + lead.id + " is already stored");
+  }
+
+  // One lead_ids entry: the lead after init, or nullopt.
+  Result<std::optional<core::Lead>> FindAndInit(const std::string& lead_id) {
+    const std::string id = LowerAscii(lead_id);
+    std::optional<core::Lead> lead;
+    {
+      Stmt s(q_.get_lead);
+      s.Text(1, id).Text(2, batch_.project_id);
+      LEADGATE_TRY(row, s.Step("get lead"));
+      if (!*row) return lead;
+      LEADGATE_TRY(read, ReadLead(s));
+      lead = std::move(*read);
+    }
+    if (batch_.init && lead->state == core::LeadState::kCreated) {
+      Stmt s(q_.init_lead);
+      s.Text(1, id).Int(2, core::ToUnixMillis(batch_.now));
+      LEADGATE_TRY(done, s.Step("init lead"));
+      lead->state = core::LeadState::kInitialized;
+      lead->updated_at = batch_.now;
+      lead->next_attempt_at = batch_.now;
+    }
+    return lead;
+  }
+
+  const IngestStmts& q_;
+  const core::IngestBatch& batch_;
+  std::optional<std::int64_t> project_seq_;
+  std::unordered_map<std::string, std::optional<std::int64_t>> process_seqs_;
+};
+
+}  // namespace
+
+Result<core::IngestBatchResult> SqliteLeadStore::Ingest(const core::IngestBatch& batch) {
+  for (const core::Lead& lead : batch.new_leads) {
+    if (lead.project_id != batch.project_id) {
+      return MakeError(ErrorCode::kInvalidArgument, "lead " + lead.id + " has project " +
+                                                        lead.project_id + ", batch has " +
+                                                        batch.project_id);
+    }
+  }
+
+  std::lock_guard lock(writer_mu_);
+  Connection& w = *writer_;
+  IngestStmts q{};
+  for (const auto& [slot, which] : {
+           std::pair{&q.project_seq, Q::kProjectSeq},
+           std::pair{&q.process_seq, Q::kProcessSeq},
+           std::pair{&q.find_attempt, Q::kFindAttempt},
+           std::pair{&q.insert_lead, Q::kInsertLead},
+           std::pair{&q.by_phone, Q::kFindLeadByPhone},
+           std::pair{&q.by_reference, Q::kFindLeadByReference},
+           std::pair{&q.by_email, Q::kFindLeadByEmail},
+           std::pair{&q.get_lead, Q::kGetLead},
+           std::pair{&q.init_lead, Q::kInitLead},
+       }) {
+    LEADGATE_TRY(stmt, w.Get(which));
+    *slot = *stmt;
+  }
+
+  {
+    LEADGATE_STMT(begin, w, Q::kBeginImmediate);
+    LEADGATE_TRY(began, begin.Step("begin ingest"));
+  }
+  auto result = IngestRun(q, batch).Run();
+  if (!result || batch.dry_run) {
+    RollbackIfOpen(w.db());
+    return result;
+  }
+  auto committed = [&]() -> Status {
+    LEADGATE_STMT(commit, w, Q::kCommit);
+    LEADGATE_TRY(done, commit.Step("commit ingest"));
+    return {};
+  }();
+  if (!committed) {
+    RollbackIfOpen(w.db());
+    return std::unexpected(committed.error());
+  }
+  return result;
+}
+
+Result<std::optional<core::Lead>> SqliteLeadStore::GetLead(const std::string& project_id,
+                                                           const std::string& lead_id) {
+  const std::string id = LowerAscii(lead_id);
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kGetLead);
+  s.Text(1, id).Text(2, project_id);
+  LEADGATE_TRY(row, s.Step("get lead"));
+  if (!*row) return std::optional<core::Lead>();
+  LEADGATE_TRY(lead, ReadLead(s));
+  return std::optional<core::Lead>(std::move(*lead));
+}
+
+Result<std::int64_t> SqliteLeadStore::CountLeads(const std::string& project_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kCountLeads);
+  s.Text(1, project_id);
+  LEADGATE_TRY(row, s.Step("count leads"));
+  return *row ? s.ColInt(0) : std::int64_t{0};
+}
+
+Status SqliteLeadStore::RecordCallAttempt(const std::string& attempt_id,
+                                          const std::string& project_id, const std::string& lead_id,
+                                          const std::string& phone, core::TimePoint at) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_TRY(seq_stmt, writer_->Get(Q::kProjectSeq));
+  LEADGATE_TRY(project_seq, LookupSeq(*seq_stmt, project_id, std::nullopt, "find project"));
+  if (!*project_seq) return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  LEADGATE_STMT(s, *writer_, Q::kInsertAttempt);
+  s.Text(1, attempt_id)
+      .Int(2, **project_seq)
+      .Text(3, lead_id)
+      .Text(4, phone)
+      .Int(5, core::ToUnixMillis(at));
+  return InsertOrAlreadyExists(s, "insert call attempt",
+                               "call attempt " + attempt_id + " already exists");
+}
+
+Status SqliteLeadStore::Ping() {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kPing);
+  LEADGATE_TRY(row, s.Step("ping"));
+  return {};
+}
+
+}  // namespace leadgate::storage

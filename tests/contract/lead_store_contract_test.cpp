@@ -1,0 +1,868 @@
+// File: lead_store_contract_test.cpp
+//
+// The contract of core::LeadStore (src/core/lead_store.hpp and the duplicate rules of
+// docs/api.md), run against every implementation. A store is correct when it passes all of it.
+//
+// Adding an implementation (e.g. the PostgreSQL store): write one LeadStoreFactory, i.e. a
+// function that returns a new, EMPTY store that no other test can see, and add an
+// INSTANTIATE_TEST_SUITE_P line at the bottom of this file. The factory gets a scratch directory
+// that outlives the store; a server-backed store ignores it and creates, say, a fresh schema per
+// call (and GTEST_SKIPs from its factory when no server is configured).
+//
+// Decisions pinned here that lead_store.hpp does not spell out (every store must make them the
+// same way): "oldest first" breaks created_at ties by creation order; a new lead whose project
+// differs from the batch's is kInvalidArgument; a batch that fails (e.g. a lead naming a process
+// of no project) writes nothing; lead ids are matched case-insensitively; the attempted check
+// reports the lead of the earliest attempt; RecordCallAttempt is kNotFound for an unknown project
+// and kAlreadyExists for a reused attempt id.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/lead_store.hpp"
+#include "core/object_id.hpp"
+#include "storage/memory_lead_store.hpp"
+#include "storage/sqlite_lead_store.hpp"
+#include "support/test_util.hpp"
+
+namespace leadgate::core {
+
+// Readable failure messages. `static` keeps them out of other test files' way while ADL (which
+// ignores unnamed namespaces) still finds them.
+static void PrintTo(InsertStatus s, std::ostream* os) {
+  switch (s) {
+    case InsertStatus::kInserted:
+      *os << "kInserted";
+      return;
+    case InsertStatus::kPhoneAlreadyAttempted:
+      *os << "kPhoneAlreadyAttempted";
+      return;
+    case InsertStatus::kDuplicatePhone:
+      *os << "kDuplicatePhone";
+      return;
+    case InsertStatus::kDuplicateReference:
+      *os << "kDuplicateReference";
+      return;
+    case InsertStatus::kDuplicateEmail:
+      *os << "kDuplicateEmail";
+      return;
+  }
+  *os << "InsertStatus(" << static_cast<int>(s) << ")";
+}
+[[maybe_unused]] static void PrintTo(const InsertOutcome& o, std::ostream* os) {
+  PrintTo(o.status, os);
+  if (!o.existing_lead_id.empty()) *os << " existing=" << o.existing_lead_id;
+}
+[[maybe_unused]] static void PrintTo(const Lead& l, std::ostream* os) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? "\"" + *v + "\"" : "null"; };
+  *os << "Lead{id=" << l.id << " project=" << l.project_id << " process=" << l.process_id
+      << " group=" << opt(l.group_id) << " name=" << opt(l.name) << " first=" << opt(l.first_name)
+      << " last=" << opt(l.last_name) << " phone=" << opt(l.phone) << " email=" << opt(l.email)
+      << " ref=" << opt(l.reference_id) << " metadata=" << opt(l.metadata_json)
+      << " state=" << ToString(l.state) << " attempts=" << l.attempts
+      << " next=" << (l.next_attempt_at ? std::to_string(ToUnixMillis(*l.next_attempt_at)) : "null")
+      << " created=" << ToUnixMillis(l.created_at) << " updated=" << ToUnixMillis(l.updated_at)
+      << "}";
+}
+[[maybe_unused]] static void PrintTo(const Project& p, std::ostream* os) {
+  *os << "Project{" << p.id << " " << p.name << " " << p.region << " active=" << p.active << " "
+      << ToUnixMillis(p.created_at) << "}";
+}
+[[maybe_unused]] static void PrintTo(const Process& p, std::ostream* os) {
+  *os << "Process{" << p.id << " project=" << p.project_id << " " << p.name << " "
+      << ToUnixMillis(p.created_at) << "}";
+}
+[[maybe_unused]] static void PrintTo(const ApiKeyRecord& k, std::ostream* os) {
+  *os << "ApiKey{" << k.id << " project=" << k.project_id << " " << k.secret_hash
+      << " revoked=" << k.revoked << " " << ToUnixMillis(k.created_at) << "}";
+}
+
+namespace {
+
+using leadgate::testing::TempDir;
+
+// ---- the parameter: how to make a fresh store ----
+
+struct LeadStoreFactory {
+  std::string name;  // the instantiation's test-name suffix
+  // A new, empty store. `scratch` is an empty directory that outlives the store.
+  std::function<Result<std::unique_ptr<LeadStore>>(const std::filesystem::path& scratch)> make;
+};
+
+LeadStoreFactory MemoryFactory() {
+  return {"Memory", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
+            return std::make_unique<storage::MemoryLeadStore>();
+          }};
+}
+
+LeadStoreFactory SqliteFactory() {
+  return {"Sqlite", [](const std::filesystem::path& scratch) -> Result<std::unique_ptr<LeadStore>> {
+            auto store = storage::SqliteLeadStore::Open({.path = (scratch / "leads.db").string()});
+            if (!store) return std::unexpected(store.error());
+            return std::unique_ptr<LeadStore>(std::move(*store));
+          }};
+}
+
+// ---- fixture data ----
+
+constexpr char kP1[] = "65a000000000000000000001";
+constexpr char kP2[] = "65a000000000000000000002";
+constexpr char kP1A[] = "65b000000000000000000001";  // processes of kP1
+constexpr char kP1B[] = "65b000000000000000000002";
+constexpr char kP2A[] = "65b000000000000000000003";  // process of kP2
+
+const TimePoint kT0 = FromUnixMillis(1795953600123);  // 2026-11-29T12:00:00.123Z
+
+TimePoint At(std::int64_t offset_ms) { return kT0 + std::chrono::milliseconds(offset_ms); }
+
+Project MakeProject(const std::string& id, TimePoint created = kT0) {
+  return Project{
+      .id = id, .name = "project " + id, .region = "US", .active = true, .created_at = created};
+}
+
+Process MakeProcess(const std::string& id, const std::string& project, TimePoint created = kT0) {
+  return Process{.id = id, .project_id = project, .name = "process " + id, .created_at = created};
+}
+
+InsertOutcome Inserted() { return InsertOutcome{}; }
+InsertOutcome Outcome(InsertStatus status, const std::string& existing) {
+  return InsertOutcome{status, existing};
+}
+
+class LeadStoreContractTest : public ::testing::TestWithParam<LeadStoreFactory> {
+ protected:
+  void SetUp() override {
+    auto store = GetParam().make(scratch_.path());
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    store_ = std::move(*store);
+  }
+
+  LeadStore& store() { return *store_; }
+
+  // Projects kP1 (processes kP1A, kP1B) and kP2 (process kP2A).
+  void Seed() {
+    ASSERT_OK(store().CreateProject(MakeProject(kP1)));
+    ASSERT_OK(store().CreateProject(MakeProject(kP2)));
+    ASSERT_OK(store().CreateProcess(MakeProcess(kP1A, kP1)));
+    ASSERT_OK(store().CreateProcess(MakeProcess(kP1B, kP1)));
+    ASSERT_OK(store().CreateProcess(MakeProcess(kP2A, kP2)));
+  }
+
+  // A valid new lead as the ingest service would make it: fresh id, state created, times kT0.
+  Lead NewLead(const std::string& project, const std::string& process,
+               std::optional<std::string> phone, std::optional<std::string> email = std::nullopt,
+               std::optional<std::string> reference = std::nullopt) {
+    Lead lead;
+    lead.id = ids_.Next(kT0);
+    lead.project_id = project;
+    lead.process_id = process;
+    lead.name = "Jane Doe";
+    lead.first_name = "Jane";
+    lead.last_name = "Doe";
+    lead.phone = std::move(phone);
+    lead.email = std::move(email);
+    lead.reference_id = std::move(reference);
+    lead.state = LeadState::kCreated;
+    lead.created_at = kT0;
+    lead.updated_at = kT0;
+    return lead;
+  }
+
+  IngestBatch Batch(const std::string& project, std::vector<Lead> leads,
+                    std::vector<std::string> lead_ids = {}) {
+    IngestBatch batch;
+    batch.project_id = project;
+    batch.new_leads = std::move(leads);
+    batch.lead_ids = std::move(lead_ids);
+    batch.init = true;
+    batch.now = At(60'000);
+    return batch;
+  }
+
+  // Ingests and returns the outcomes of the new leads (fails the test on an error).
+  std::vector<InsertOutcome> Insert(const std::string& project, std::vector<Lead> leads) {
+    auto result = store().Ingest(Batch(project, std::move(leads)));
+    EXPECT_TRUE(result.has_value()) << result.error().ToString();
+    return result ? result->inserted : std::vector<InsertOutcome>{};
+  }
+
+  std::optional<Lead> Get(const std::string& project, const std::string& id) {
+    auto lead = store().GetLead(project, id);
+    EXPECT_TRUE(lead.has_value()) << lead.error().ToString();
+    return lead ? *lead : std::nullopt;
+  }
+
+  std::int64_t Count(const std::string& project) {
+    auto n = store().CountLeads(project);
+    EXPECT_TRUE(n.has_value()) << n.error().ToString();
+    return n ? *n : -1;
+  }
+
+  ObjectIdGenerator ids_{{0x01, 0x02, 0x03, 0x04, 0x05}, 0x000100};
+
+ private:
+  TempDir scratch_;  // declared first: outlives the store
+  std::unique_ptr<LeadStore> store_;
+};
+
+// ================= projects =================
+
+TEST_P(LeadStoreContractTest, CreatedProjectReadsBackExactly) {
+  Project p = MakeProject(kP1, At(5));
+  p.name = "Acme — outbound";
+  p.region = "GB";
+  p.active = false;
+  ASSERT_OK(store().CreateProject(p));
+  auto got = store().GetProject(kP1);
+  ASSERT_OK(got);
+  EXPECT_EQ(*got, p);
+}
+
+TEST_P(LeadStoreContractTest, CreatingATakenProjectIdIsAlreadyExistsAndKeepsTheFirst) {
+  const Project first = MakeProject(kP1);
+  ASSERT_OK(store().CreateProject(first));
+  Project second = MakeProject(kP1);
+  second.name = "other";
+  auto r = store().CreateProject(second);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store().GetProject(kP1).value(), first);
+}
+
+TEST_P(LeadStoreContractTest, UnknownProjectIsNotFound) {
+  auto r = store().GetProject(kP1);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LeadStoreContractTest, ListProjectsIsOldestFirstWithTiesInCreationOrder) {
+  auto empty = store().ListProjects();
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+
+  const Project late = MakeProject("65a0000000000000000000aa", At(2000));
+  const Project early = MakeProject("65a0000000000000000000bb", At(1000));
+  const Project late_too = MakeProject("65a000000000000000000001", At(2000));
+  ASSERT_OK(store().CreateProject(late));
+  ASSERT_OK(store().CreateProject(early));
+  ASSERT_OK(store().CreateProject(late_too));
+  auto all = store().ListProjects();
+  ASSERT_OK(all);
+  EXPECT_EQ(*all, (std::vector<Project>{early, late, late_too}));
+}
+
+TEST_P(LeadStoreContractTest, SetProjectActiveTogglesAndUnknownIsNotFound) {
+  ASSERT_OK(store().CreateProject(MakeProject(kP1)));
+  ASSERT_OK(store().SetProjectActive(kP1, false));
+  EXPECT_FALSE(store().GetProject(kP1)->active);
+  ASSERT_OK(store().SetProjectActive(kP1, false));  // no change is still fine
+  EXPECT_FALSE(store().GetProject(kP1)->active);
+  ASSERT_OK(store().SetProjectActive(kP1, true));
+  EXPECT_TRUE(store().GetProject(kP1)->active);
+
+  auto r = store().SetProjectActive(kP2, true);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+// ================= processes =================
+
+TEST_P(LeadStoreContractTest, CreateProcessNeedsAnExistingProject) {
+  auto r = store().CreateProcess(MakeProcess(kP1A, kP1));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store().ListProcesses(kP1)->empty());
+}
+
+TEST_P(LeadStoreContractTest, CreatingATakenProcessIdIsAlreadyExists) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  auto r = store().CreateProcess(MakeProcess(kP1A, kP2));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store().FindProcess(kP1, kP1A).value(), MakeProcess(kP1A, kP1));
+}
+
+TEST_P(LeadStoreContractTest, ListProcessesIsPerProjectOldestFirst) {
+  ASSERT_OK(store().CreateProject(MakeProject(kP1)));
+  ASSERT_OK(store().CreateProject(MakeProject(kP2)));
+  const Process b = MakeProcess("65b0000000000000000000bb", kP1, At(2000));
+  const Process a = MakeProcess("65b0000000000000000000aa", kP1, At(1000));
+  const Process c = MakeProcess("65b000000000000000000001", kP1, At(2000));
+  const Process other = MakeProcess("65b0000000000000000000cc", kP2, At(0));
+  ASSERT_OK(store().CreateProcess(b));
+  ASSERT_OK(store().CreateProcess(other));
+  ASSERT_OK(store().CreateProcess(a));
+  ASSERT_OK(store().CreateProcess(c));
+
+  EXPECT_EQ(store().ListProcesses(kP1).value(), (std::vector<Process>{a, b, c}));
+  EXPECT_EQ(store().ListProcesses(kP2).value(), (std::vector<Process>{other}));
+  auto none = store().ListProcesses("65a0000000000000000000ff");
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(LeadStoreContractTest, FindProcessOnlyWithinItsProject) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  auto found = store().FindProcess(kP1, kP1A);
+  ASSERT_OK(found);
+  EXPECT_EQ(*found, MakeProcess(kP1A, kP1));
+
+  auto foreign = store().FindProcess(kP2, kP1A);
+  ASSERT_OK(foreign);
+  EXPECT_EQ(*foreign, std::nullopt);
+  auto unknown = store().FindProcess(kP1, "65b0000000000000000000ff");
+  ASSERT_OK(unknown);
+  EXPECT_EQ(*unknown, std::nullopt);
+}
+
+// ================= API keys =================
+
+TEST_P(LeadStoreContractTest, ApiKeyReadsBackAndRevokes) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const ApiKeyRecord key{.id = "65c000000000000000000001",
+                         .project_id = kP1,
+                         .secret_hash = std::string(64, 'a'),
+                         .revoked = false,
+                         .created_at = At(7)};
+  ASSERT_OK(store().CreateApiKey(key));
+  EXPECT_EQ(store().FindApiKey(key.id).value(), key);
+
+  ASSERT_OK(store().RevokeApiKey(key.id));
+  ApiKeyRecord revoked = key;
+  revoked.revoked = true;
+  EXPECT_EQ(store().FindApiKey(key.id).value(), revoked);  // revoked keys are still found
+  ASSERT_OK(store().RevokeApiKey(key.id));                 // twice is fine
+  EXPECT_EQ(store().FindApiKey(key.id).value(), revoked);
+}
+
+TEST_P(LeadStoreContractTest, ApiKeyErrors) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const ApiKeyRecord key{.id = "65c000000000000000000001",
+                         .project_id = kP1,
+                         .secret_hash = std::string(64, 'b'),
+                         .revoked = false,
+                         .created_at = kT0};
+  ApiKeyRecord orphan = key;
+  orphan.project_id = "65a0000000000000000000ff";
+  auto no_project = store().CreateApiKey(orphan);
+  ASSERT_FALSE(no_project.has_value());
+  EXPECT_EQ(no_project.error().code, ErrorCode::kNotFound);
+
+  ASSERT_OK(store().CreateApiKey(key));
+  ApiKeyRecord again = key;
+  again.project_id = kP2;
+  auto taken = store().CreateApiKey(again);
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store().FindApiKey(key.id).value(), key);
+
+  auto unknown = store().FindApiKey("65c0000000000000000000ff");
+  ASSERT_OK(unknown);
+  EXPECT_EQ(*unknown, std::nullopt);
+  auto revoke_unknown = store().RevokeApiKey("65c0000000000000000000ff");
+  ASSERT_FALSE(revoke_unknown.has_value());
+  EXPECT_EQ(revoke_unknown.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LeadStoreContractTest, PingSucceeds) { EXPECT_OK(store().Ping()); }
+
+// ================= Ingest: inserts and round trips =================
+
+TEST_P(LeadStoreContractTest, InsertsANewLead) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155552671", "jane@example.com", "crm-1");
+  EXPECT_EQ(Insert(kP1, {lead}), (std::vector<InsertOutcome>{Inserted()}));
+  EXPECT_EQ(Get(kP1, lead.id), lead);
+  EXPECT_EQ(Count(kP1), 1);
+  EXPECT_EQ(Count(kP2), 0);
+}
+
+TEST_P(LeadStoreContractTest, GetLeadRoundTripsEveryFieldExactly) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead full = NewLead(kP1, kP1A, "+447911123456", "zoë@exämple.com", "ref/ü 42");
+  full.group_id = "group-1";
+  full.name = "Zoë 山田";
+  full.first_name = "Zoë";
+  full.last_name = "山田";
+  full.metadata_json =
+      R"({"note":"Zoë 🚀 漢字","quote":"a\"b\\c\n","u":"\u00e9","n":[1,2.50,-0,1e300,null,true],)"
+      R"("deep":{"a":{"b":{}}},"empty":""})";
+  full.state = LeadState::kScheduled;
+  full.attempts = 2;
+  full.next_attempt_at = At(86'400'000);
+  full.created_at = At(1);
+  full.updated_at = At(999);
+
+  Lead minimal = NewLead(kP1, kP1A, std::nullopt, "min@example.com");
+  minimal.name = std::nullopt;
+  minimal.last_name = std::nullopt;
+
+  Lead initialized = NewLead(kP1, kP1B, "+14155550000");
+  initialized.state = LeadState::kInitialized;
+  initialized.next_attempt_at = kT0;
+
+  ASSERT_EQ(Insert(kP1, {full, minimal, initialized}),
+            (std::vector<InsertOutcome>{Inserted(), Inserted(), Inserted()}));
+  EXPECT_EQ(Get(kP1, full.id), full);
+  EXPECT_EQ(Get(kP1, minimal.id), minimal);
+  EXPECT_EQ(Get(kP1, initialized.id), initialized);
+}
+
+TEST_P(LeadStoreContractTest, LeadsWithoutPhoneEmailOrReferenceNeverCollideOnTheMissingField) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead email_only_1 = NewLead(kP1, kP1A, std::nullopt, "a@example.com");
+  const Lead email_only_2 = NewLead(kP1, kP1A, std::nullopt, "b@example.com");
+  const Lead phone_only_1 = NewLead(kP1, kP1A, "+14155550001");
+  const Lead phone_only_2 = NewLead(kP1, kP1A, "+14155550002");
+  EXPECT_EQ(Insert(kP1, {email_only_1, email_only_2, phone_only_1, phone_only_2}),
+            (std::vector<InsertOutcome>(4, Inserted())));
+  EXPECT_EQ(Count(kP1), 4);
+  EXPECT_EQ(Get(kP1, email_only_2.id), email_only_2);
+  EXPECT_EQ(Get(kP1, phone_only_2.id), phone_only_2);
+}
+
+// ================= Ingest: duplicate rules =================
+
+TEST_P(LeadStoreContractTest, SamePhoneInTheSameProcessIsADuplicate) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead first = NewLead(kP1, kP1A, "+14155552671", "one@example.com");
+  ASSERT_EQ(Insert(kP1, {first}), (std::vector<InsertOutcome>{Inserted()}));
+  const Lead again = NewLead(kP1, kP1A, "+14155552671", "two@example.com");
+  EXPECT_EQ(Insert(kP1, {again}),
+            (std::vector<InsertOutcome>{Outcome(InsertStatus::kDuplicatePhone, first.id)}));
+  EXPECT_EQ(Get(kP1, again.id), std::nullopt);
+  EXPECT_EQ(Count(kP1), 1);
+}
+
+TEST_P(LeadStoreContractTest, SamePhoneInAnotherProcessOfTheProjectIsNotADuplicate) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155552671"), NewLead(kP1, kP1B, "+14155552671")}),
+            (std::vector<InsertOutcome>{Inserted(), Inserted()}));
+  EXPECT_EQ(Count(kP1), 2);
+}
+
+TEST_P(LeadStoreContractTest, SameReferenceIsADuplicateOnlyInTheSameProcess) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead first = NewLead(kP1, kP1A, "+14155550001", std::nullopt, "crm-42");
+  ASSERT_EQ(Insert(kP1, {first}), (std::vector<InsertOutcome>{Inserted()}));
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155550002", std::nullopt, "crm-42"),
+                         NewLead(kP1, kP1B, "+14155550003", std::nullopt, "crm-42")}),
+            (std::vector<InsertOutcome>{Outcome(InsertStatus::kDuplicateReference, first.id),
+                                        Inserted()}));
+  EXPECT_EQ(Count(kP1), 2);
+}
+
+TEST_P(LeadStoreContractTest, SameEmailIsADuplicateAcrossTheProcessesOfAProject) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead first = NewLead(kP1, kP1A, std::nullopt, "jane@example.com");
+  ASSERT_EQ(Insert(kP1, {first}), (std::vector<InsertOutcome>{Inserted()}));
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155550002", "jane@example.com"),
+                         NewLead(kP1, kP1B, "+14155550003", "jane@example.com")}),
+            (std::vector<InsertOutcome>{Outcome(InsertStatus::kDuplicateEmail, first.id),
+                                        Outcome(InsertStatus::kDuplicateEmail, first.id)}));
+  EXPECT_EQ(Count(kP1), 1);
+}
+
+TEST_P(LeadStoreContractTest, OtherProjectsAreIsolated) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  ASSERT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155552671", "jane@example.com", "crm-1")}),
+            (std::vector<InsertOutcome>{Inserted()}));
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000001", kP1, "65e000000000000000000001",
+                                      "+14155559999", kT0));
+  // Same phone, email, reference, and an attempted phone, all in another project: all fine.
+  EXPECT_EQ(Insert(kP2, {NewLead(kP2, kP2A, "+14155552671", "jane@example.com", "crm-1"),
+                         NewLead(kP2, kP2A, "+14155559999")}),
+            (std::vector<InsertOutcome>{Inserted(), Inserted()}));
+  EXPECT_EQ(Count(kP1), 1);
+  EXPECT_EQ(Count(kP2), 2);
+}
+
+TEST_P(LeadStoreContractTest, AttemptedPhoneIsRejectedInEveryProcessOfTheProject) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const std::string attempted_lead = "65e000000000000000000001";  // need not be stored here
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000001", kP1, attempted_lead,
+                                      "+14155552671", kT0));
+  const auto expected = Outcome(InsertStatus::kPhoneAlreadyAttempted, attempted_lead);
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155552671"), NewLead(kP1, kP1B, "+14155552671")}),
+            (std::vector<InsertOutcome>{expected, expected}));
+  EXPECT_EQ(Count(kP1), 0);
+}
+
+TEST_P(LeadStoreContractTest, AttemptedReportsTheLeadOfTheEarliestAttempt) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const std::string phone = "+14155552671";
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000001", kP1, "65e000000000000000000002",
+                                      phone, At(2000)));
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000002", kP1, "65e000000000000000000001",
+                                      phone, At(1000)));
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000003", kP1, "65e000000000000000000003",
+                                      phone, At(1000)));
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, phone)}),
+            (std::vector<InsertOutcome>{
+                Outcome(InsertStatus::kPhoneAlreadyAttempted, "65e000000000000000000001")}));
+}
+
+TEST_P(LeadStoreContractTest, RecordCallAttemptErrors) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000001", kP1, "65e000000000000000000001",
+                                      "+14155552671", kT0));
+  auto taken = store().RecordCallAttempt("65d000000000000000000001", kP1,
+                                         "65e000000000000000000002", "+14155550000", kT0);
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
+  // The refused attempt left no trace.
+  EXPECT_EQ(Insert(kP1, {NewLead(kP1, kP1A, "+14155550000")}),
+            (std::vector<InsertOutcome>{Inserted()}));
+
+  auto no_project =
+      store().RecordCallAttempt("65d000000000000000000009", "65a0000000000000000000ff",
+                                "65e000000000000000000001", "+14155552671", kT0);
+  ASSERT_FALSE(no_project.has_value());
+  EXPECT_EQ(no_project.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LeadStoreContractTest, ChecksRunInOrderAttemptedPhoneReferenceEmail) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  // Three stored leads, each owning one of the colliding values, and an attempt on a 4th phone
+  // which is also the phone of a stored lead.
+  const Lead by_phone = NewLead(kP1, kP1A, "+14155550001", "p@example.com", "ref-p");
+  const Lead by_ref = NewLead(kP1, kP1A, "+14155550002", "r@example.com", "ref-r");
+  const Lead by_email = NewLead(kP1, kP1B, "+14155550003", "e@example.com", "ref-e");
+  const Lead attempted = NewLead(kP1, kP1A, "+14155550004");
+  ASSERT_EQ(Insert(kP1, {by_phone, by_ref, by_email, attempted}),
+            (std::vector<InsertOutcome>(4, Inserted())));
+  const std::string attempt_lead = "65e0000000000000000000aa";
+  ASSERT_OK(store().RecordCallAttempt("65d000000000000000000001", kP1, attempt_lead, "+14155550004",
+                                      kT0));
+
+  EXPECT_EQ(Insert(kP1,
+                   {
+                       // attempted beats a duplicate phone (and everything else)
+                       NewLead(kP1, kP1A, "+14155550004", "e@example.com", "ref-r"),
+                       // phone beats reference and email
+                       NewLead(kP1, kP1A, "+14155550001", "e@example.com", "ref-r"),
+                       // reference beats email
+                       NewLead(kP1, kP1A, "+14155550099", "e@example.com", "ref-r"),
+                       // email last
+                       NewLead(kP1, kP1A, "+14155550098", "e@example.com", "ref-new"),
+                   }),
+            (std::vector<InsertOutcome>{
+                Outcome(InsertStatus::kPhoneAlreadyAttempted, attempt_lead),
+                Outcome(InsertStatus::kDuplicatePhone, by_phone.id),
+                Outcome(InsertStatus::kDuplicateReference, by_ref.id),
+                Outcome(InsertStatus::kDuplicateEmail, by_email.id),
+            }));
+  EXPECT_EQ(Count(kP1), 4);
+}
+
+TEST_P(LeadStoreContractTest, EarlierLeadsOfTheSameBatchCount) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead phone = NewLead(kP1, kP1A, "+14155550001");
+  const Lead ref = NewLead(kP1, kP1A, "+14155550002", std::nullopt, "crm-1");
+  const Lead email = NewLead(kP1, kP1A, std::nullopt, "jane@example.com");
+  EXPECT_EQ(Insert(kP1,
+                   {
+                       phone, NewLead(kP1, kP1A, "+14155550001"), ref,
+                       NewLead(kP1, kP1A, "+14155550003", std::nullopt, "crm-1"), email,
+                       NewLead(kP1, kP1B, std::nullopt, "jane@example.com"),
+                       NewLead(kP1, kP1B, "+14155550001"),  // other process: fine
+                   }),
+            (std::vector<InsertOutcome>{
+                Inserted(),
+                Outcome(InsertStatus::kDuplicatePhone, phone.id),
+                Inserted(),
+                Outcome(InsertStatus::kDuplicateReference, ref.id),
+                Inserted(),
+                Outcome(InsertStatus::kDuplicateEmail, email.id),
+                Inserted(),
+            }));
+  EXPECT_EQ(Count(kP1), 4);
+}
+
+TEST_P(LeadStoreContractTest, ARejectedLeadLeavesNoTrace) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead first = NewLead(kP1, kP1A, "+14155550001");
+  // Rejected for its phone: its email and reference must not be taken by it.
+  const Lead rejected = NewLead(kP1, kP1A, "+14155550001", "new@example.com", "crm-new");
+  const Lead later = NewLead(kP1, kP1A, "+14155550002", "new@example.com", "crm-new");
+  EXPECT_EQ(Insert(kP1, {first, rejected, later}),
+            (std::vector<InsertOutcome>{
+                Inserted(), Outcome(InsertStatus::kDuplicatePhone, first.id), Inserted()}));
+  EXPECT_EQ(Get(kP1, rejected.id), std::nullopt);
+  EXPECT_EQ(Get(kP1, later.id), later);
+}
+
+// ================= Ingest: lead_ids and init =================
+
+TEST_P(LeadStoreContractTest, LeadIdsAreFoundOnlyInTheBatchProject) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead mine = NewLead(kP1, kP1A, "+14155550001");
+  mine.state = LeadState::kInitialized;
+  const Lead foreign = NewLead(kP2, kP2A, "+14155550002");
+  ASSERT_EQ(Insert(kP1, {mine}).size(), 1u);
+  ASSERT_EQ(Insert(kP2, {foreign}).size(), 1u);
+
+  std::string upper = mine.id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto result =
+      store().Ingest(Batch(kP1, {}, {foreign.id, mine.id, "65e0000000000000000000ff", upper}));
+  ASSERT_OK(result);
+  EXPECT_TRUE(result->inserted.empty());
+  EXPECT_EQ(result->found,
+            (std::vector<std::optional<Lead>>{std::nullopt, mine, std::nullopt, mine}));
+}
+
+TEST_P(LeadStoreContractTest, InitTurnsACreatedLeadIntoAnInitializedOne) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead created = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {created}).size(), 1u);
+
+  IngestBatch batch = Batch(kP1, {}, {created.id});
+  batch.now = At(5000);
+  auto result = store().Ingest(batch);
+  ASSERT_OK(result);
+  Lead expected = created;
+  expected.state = LeadState::kInitialized;
+  expected.updated_at = At(5000);
+  expected.next_attempt_at = At(5000);
+  EXPECT_EQ(result->found, (std::vector<std::optional<Lead>>{expected}));
+  EXPECT_EQ(Get(kP1, created.id), expected);  // and it is stored that way
+}
+
+TEST_P(LeadStoreContractTest, InitLeavesLeadsPastCreatedUnchanged) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead initialized = NewLead(kP1, kP1A, "+14155550001");
+  initialized.state = LeadState::kInitialized;
+  initialized.next_attempt_at = At(100);
+  Lead failed = NewLead(kP1, kP1A, "+14155550002");
+  failed.state = LeadState::kFailed;
+  failed.attempts = 3;
+  ASSERT_EQ(Insert(kP1, {initialized, failed}).size(), 2u);
+
+  auto result = store().Ingest(Batch(kP1, {}, {initialized.id, failed.id}));
+  ASSERT_OK(result);
+  EXPECT_EQ(result->found, (std::vector<std::optional<Lead>>{initialized, failed}));
+  EXPECT_EQ(Get(kP1, initialized.id), initialized);
+  EXPECT_EQ(Get(kP1, failed.id), failed);
+}
+
+TEST_P(LeadStoreContractTest, InitFalseLeavesACreatedLeadUnchanged) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead created = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {created}).size(), 1u);
+  IngestBatch batch = Batch(kP1, {}, {created.id});
+  batch.init = false;
+  auto result = store().Ingest(batch);
+  ASSERT_OK(result);
+  EXPECT_EQ(result->found, (std::vector<std::optional<Lead>>{created}));
+  EXPECT_EQ(Get(kP1, created.id), created);
+}
+
+TEST_P(LeadStoreContractTest, NewLeadsAndLeadIdsInOneBatch) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead existing = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {existing}).size(), 1u);
+  const Lead fresh = NewLead(kP1, kP1A, "+14155550002");
+  auto result = store().Ingest(
+      Batch(kP1, {fresh, NewLead(kP1, kP1A, "+14155550001")}, {existing.id, fresh.id}));
+  ASSERT_OK(result);
+  EXPECT_EQ(result->inserted,
+            (std::vector<InsertOutcome>{Inserted(),
+                                        Outcome(InsertStatus::kDuplicatePhone, existing.id)}));
+  ASSERT_EQ(result->found.size(), 2u);
+  ASSERT_TRUE(result->found[0].has_value());
+  EXPECT_EQ(result->found[0]->state, LeadState::kInitialized);
+  // "as it is after the batch": a lead inserted earlier in the batch is found too.
+  ASSERT_TRUE(result->found[1].has_value());
+  EXPECT_EQ(result->found[1]->id, fresh.id);
+  EXPECT_EQ(result->found[1]->state, LeadState::kInitialized);
+}
+
+TEST_P(LeadStoreContractTest, AnEmptyBatchIsFine) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  auto result = store().Ingest(Batch(kP1, {}));
+  ASSERT_OK(result);
+  EXPECT_TRUE(result->inserted.empty());
+  EXPECT_TRUE(result->found.empty());
+}
+
+// ================= Ingest: dry runs and failures =================
+
+TEST_P(LeadStoreContractTest, DryRunReportsTheSameOutcomesAndWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead stored = NewLead(kP1, kP1A, "+14155550001", "s@example.com");
+  ASSERT_EQ(Insert(kP1, {stored}).size(), 1u);
+  ASSERT_OK(
+      store().RecordCallAttempt("65d000000000000000000001", kP1, stored.id, "+14155550009", kT0));
+
+  const Lead a = NewLead(kP1, kP1A, "+14155550002", "a@example.com", "crm-a");
+  IngestBatch batch = Batch(kP1,
+                            {
+                                a, NewLead(kP1, kP1A, "+14155550002"),  // in-batch duplicate
+                                NewLead(kP1, kP1B, std::nullopt, "a@example.com"),
+                                NewLead(kP1, kP1A, "+14155550003", std::nullopt, "crm-a"),
+                                NewLead(kP1, kP1A, "+14155550001"),  // stored duplicate
+                                NewLead(kP1, kP1B, "+14155550009"),  // attempted
+                            },
+                            {stored.id, a.id});
+  batch.now = At(5000);
+  const std::vector<InsertOutcome> expected_outcomes{
+      Inserted(),
+      Outcome(InsertStatus::kDuplicatePhone, a.id),
+      Outcome(InsertStatus::kDuplicateEmail, a.id),
+      Outcome(InsertStatus::kDuplicateReference, a.id),
+      Outcome(InsertStatus::kDuplicatePhone, stored.id),
+      Outcome(InsertStatus::kPhoneAlreadyAttempted, stored.id),
+  };
+  Lead stored_initialized = stored;
+  stored_initialized.state = LeadState::kInitialized;
+  stored_initialized.updated_at = At(5000);
+  stored_initialized.next_attempt_at = At(5000);
+  Lead a_initialized = a;
+  a_initialized.state = LeadState::kInitialized;
+  a_initialized.updated_at = At(5000);
+  a_initialized.next_attempt_at = At(5000);
+  const std::vector<std::optional<Lead>> expected_found{stored_initialized, a_initialized};
+
+  batch.dry_run = true;
+  for (int round = 0; round < 2; ++round) {  // twice: the first left nothing behind
+    auto dry = store().Ingest(batch);
+    ASSERT_OK(dry);
+    EXPECT_EQ(dry->inserted, expected_outcomes);
+    EXPECT_EQ(dry->found, expected_found);
+    EXPECT_EQ(Count(kP1), 1);
+    EXPECT_EQ(Get(kP1, a.id), std::nullopt);
+    EXPECT_EQ(Get(kP1, stored.id), stored);  // init not applied
+  }
+
+  batch.dry_run = false;
+  auto real = store().Ingest(batch);
+  ASSERT_OK(real);
+  EXPECT_EQ(real->inserted, expected_outcomes);
+  EXPECT_EQ(real->found, expected_found);
+  EXPECT_EQ(Count(kP1), 2);
+  EXPECT_EQ(Get(kP1, stored.id), stored_initialized);
+}
+
+TEST_P(LeadStoreContractTest, AFailedBatchWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead created = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {created}).size(), 1u);
+
+  const Lead good = NewLead(kP1, kP1A, "+14155550002");
+  // A process of another project: the caller's bug, caught by the store.
+  const Lead bad = NewLead(kP1, kP2A, "+14155550003");
+  auto failed = store().Ingest(Batch(kP1, {good, bad}, {created.id}));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(Count(kP1), 1);
+  EXPECT_EQ(Get(kP1, good.id), std::nullopt);
+  EXPECT_EQ(Get(kP1, created.id), created);
+
+  // A lead id that is already taken: also a bug, also nothing written.
+  Lead reused = NewLead(kP1, kP1A, "+14155550004");
+  reused.id = created.id;
+  auto clash = store().Ingest(Batch(kP1, {good, reused}));
+  ASSERT_FALSE(clash.has_value());
+  EXPECT_EQ(Count(kP1), 1);
+  EXPECT_EQ(Get(kP1, created.id), created);
+
+  // The store still works afterwards.
+  EXPECT_EQ(Insert(kP1, {good}), (std::vector<InsertOutcome>{Inserted()}));
+}
+
+TEST_P(LeadStoreContractTest, AnUnknownProjectFindsNothingAndStoresNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead stored = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {stored}).size(), 1u);
+  const std::string unknown = "65a0000000000000000000ff";
+
+  auto lookups = store().Ingest(Batch(unknown, {}, {stored.id}));
+  ASSERT_OK(lookups);
+  EXPECT_EQ(lookups->found, (std::vector<std::optional<Lead>>{std::nullopt}));
+
+  auto inserts = store().Ingest(Batch(unknown, {NewLead(unknown, kP1A, "+14155550002")}));
+  EXPECT_FALSE(inserts.has_value());
+  EXPECT_EQ(Count(unknown), 0);
+  EXPECT_EQ(Count(kP1), 1);
+}
+
+TEST_P(LeadStoreContractTest, ALeadOfAnotherProjectThanTheBatchIsInvalidArgument) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  auto r = store().Ingest(
+      Batch(kP1, {NewLead(kP1, kP1A, "+14155550001"), NewLead(kP2, kP2A, "+14155550002")}));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Count(kP1), 0);
+  EXPECT_EQ(Count(kP2), 0);
+}
+
+// ================= counting and concurrency =================
+
+TEST_P(LeadStoreContractTest, CountLeadsIsPerProject) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  EXPECT_EQ(Count(kP1), 0);
+  std::vector<Lead> batch;
+  for (int i = 0; i < 25; ++i) {
+    batch.push_back(NewLead(kP1, i % 2 ? kP1A : kP1B, "+1415555" + std::to_string(1000 + i)));
+  }
+  ASSERT_EQ(Insert(kP1, batch).size(), 25u);
+  ASSERT_EQ(Insert(kP2, {NewLead(kP2, kP2A, "+14155550001")}).size(), 1u);
+  EXPECT_EQ(Count(kP1), 25);
+  EXPECT_EQ(Count(kP2), 1);
+  EXPECT_EQ(Count("65a0000000000000000000ff"), 0);
+}
+
+TEST_P(LeadStoreContractTest, ConcurrentBatchesRacingOnOnePhoneStoreOneLead) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  constexpr int kThreads = 8;
+  std::vector<Lead> leads;
+  for (int i = 0; i < kThreads; ++i) leads.push_back(NewLead(kP1, kP1A, "+14155552671"));
+  std::vector<Result<IngestBatchResult>> results(kThreads, MakeError(ErrorCode::kInternal, ""));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      results[i] = store().Ingest(Batch(kP1, {leads[i]}));
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+
+  std::string winner;
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_OK(results[i]);
+    if (results[i]->inserted.at(0).status == InsertStatus::kInserted) {
+      EXPECT_TRUE(winner.empty()) << "two winners";
+      winner = leads[i].id;
+    }
+  }
+  ASSERT_FALSE(winner.empty());
+  for (int i = 0; i < kThreads; ++i) {
+    if (leads[i].id == winner) continue;
+    EXPECT_EQ(results[i]->inserted.at(0), Outcome(InsertStatus::kDuplicatePhone, winner));
+  }
+  EXPECT_EQ(Count(kP1), 1);
+}
+
+// ================= the implementations under test =================
+
+std::string FactoryName(const ::testing::TestParamInfo<LeadStoreFactory>& info) {
+  return info.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Memory, LeadStoreContractTest, ::testing::Values(MemoryFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, LeadStoreContractTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+
+}  // namespace
+}  // namespace leadgate::core

@@ -1,0 +1,335 @@
+// SqliteLeadStore beyond the shared contract (tests/contract/lead_store_contract_test.cpp): the
+// file outlives the object, migrations, the pragmas in effect, and races between threads and
+// between two stores on one file.
+#include "storage/sqlite_lead_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/object_id.hpp"
+#include "storage/sqlite_migrations.hpp"
+#include "support/test_util.hpp"
+
+namespace leadgate::storage {
+namespace {
+
+using core::ErrorCode;
+using core::InsertStatus;
+using core::Lead;
+using leadgate::testing::TempDir;
+
+constexpr char kProject[] = "65a000000000000000000001";
+constexpr char kProcessA[] = "65b000000000000000000001";
+constexpr char kProcessB[] = "65b000000000000000000002";
+const core::TimePoint kT0 = core::FromUnixMillis(1795953600123);
+
+// Runs sql on the file through a separate raw connection; returns the first column of each row.
+std::vector<std::string> RawQuery(const std::filesystem::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  std::vector<std::string> rows;
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    rows.emplace_back(text == nullptr ? "NULL" : text);
+  }
+  EXPECT_EQ(rc, SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+class SqliteLeadStoreTest : public ::testing::Test {
+ protected:
+  std::string DbPath() const { return (dir_.path() / "data" / "leadgate.db").string(); }
+
+  std::unique_ptr<SqliteLeadStore> OpenOrDie() { return OpenOrDie({.path = DbPath()}); }
+  std::unique_ptr<SqliteLeadStore> OpenOrDie(const SqliteOptions& options) {
+    auto store = SqliteLeadStore::Open(options);
+    EXPECT_TRUE(store.has_value()) << store.error().ToString();
+    return store ? std::move(*store) : nullptr;
+  }
+
+  static void Seed(core::LeadStore& store) {
+    ASSERT_OK(store.CreateProject({.id = kProject, .name = "p", .created_at = kT0}));
+    ASSERT_OK(store.CreateProcess(
+        {.id = kProcessA, .project_id = kProject, .name = "a", .created_at = kT0}));
+    ASSERT_OK(store.CreateProcess(
+        {.id = kProcessB, .project_id = kProject, .name = "b", .created_at = kT0}));
+  }
+
+  Lead NewLead(const std::string& process, std::optional<std::string> phone,
+               std::optional<std::string> email) {
+    Lead lead;
+    lead.id = ids_.Next(kT0);
+    lead.project_id = kProject;
+    lead.process_id = process;
+    lead.first_name = "Jane";
+    lead.phone = std::move(phone);
+    lead.email = std::move(email);
+    lead.metadata_json = R"({"n":1})";
+    lead.created_at = kT0;
+    lead.updated_at = kT0;
+    return lead;
+  }
+
+  core::IngestBatch Batch(std::vector<Lead> leads) {
+    core::IngestBatch batch;
+    batch.project_id = kProject;
+    batch.new_leads = std::move(leads);
+    batch.now = kT0;
+    return batch;
+  }
+
+  TempDir dir_;
+  core::ObjectIdGenerator ids_{{9, 9, 9, 9, 9}, 1};
+};
+
+TEST_F(SqliteLeadStoreTest, CreatesMissingParentDirectories) {
+  ASSERT_FALSE(std::filesystem::exists(dir_.path() / "data"));
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(DbPath()));
+}
+
+TEST_F(SqliteLeadStoreTest, EveryCommittedLeadIsThereAfterReopening) {
+  std::vector<Lead> committed;
+  core::ApiKeyRecord key{.id = "65c000000000000000000001",
+                         .project_id = kProject,
+                         .secret_hash = std::string(64, 'f'),
+                         .revoked = true,
+                         .created_at = kT0};
+  {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_NO_FATAL_FAILURE(Seed(*store));
+    ASSERT_OK(store->CreateApiKey(key));
+    for (int b = 0; b < 3; ++b) {
+      std::vector<Lead> batch;
+      for (int i = 0; i < 100; ++i) {
+        batch.push_back(NewLead(i % 2 ? kProcessA : kProcessB,
+                                "+1415" + std::to_string(5550000 + b * 100 + i),
+                                "l" + std::to_string(b * 100 + i) + "@example.com"));
+      }
+      auto r = store->Ingest(Batch(batch));
+      ASSERT_OK(r);
+      committed.insert(committed.end(), batch.begin(), batch.end());
+    }
+    core::IngestBatch dry = Batch({NewLead(kProcessA, "+14155559999", std::nullopt)});
+    dry.dry_run = true;
+    ASSERT_OK(store->Ingest(dry));
+  }
+
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->CountLeads(kProject).value(), 300);
+  for (const Lead& lead : committed) {
+    auto got = store->GetLead(kProject, lead.id);
+    ASSERT_OK(got);
+    EXPECT_EQ(*got, lead);
+  }
+  EXPECT_EQ(store->ListProcesses(kProject)->size(), 2u);
+  EXPECT_EQ(store->FindApiKey(key.id).value(), key);
+  // The unique indexes came back too.
+  auto again = store->Ingest(Batch({NewLead(kProcessA, committed[1].phone, std::nullopt)}));
+  ASSERT_OK(again);
+  EXPECT_EQ(again->inserted.at(0).status, InsertStatus::kDuplicatePhone);
+}
+
+TEST_F(SqliteLeadStoreTest, EmbeddedMigrationsAreOrderedAndNamedByVersion) {
+  const auto migrations = SqliteMigrations();
+  ASSERT_FALSE(migrations.empty());
+  int last = 0;
+  for (const SqliteMigration& m : migrations) {
+    EXPECT_GT(m.version, last) << m.name;
+    last = m.version;
+    EXPECT_EQ(std::stoi(std::string(m.name.substr(0, m.name.find('_')))), m.version) << m.name;
+    EXPECT_FALSE(m.sql.empty()) << m.name;
+  }
+  EXPECT_EQ(migrations.front().name, "0001_init.sql");
+}
+
+TEST_F(SqliteLeadStoreTest, MigrationsAreAppliedOnceAndReopeningIsIdempotent) {
+  std::vector<std::string> expected;
+  for (const SqliteMigration& m : SqliteMigrations()) expected.push_back(std::to_string(m.version));
+  for (int open = 0; open < 3; ++open) {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    auto pragmas = store->EffectivePragmas();
+    ASSERT_OK(pragmas);
+    EXPECT_EQ(pragmas->schema_version, SqliteMigrations().back().version);
+    if (open == 0) {
+      ASSERT_NO_FATAL_FAILURE(Seed(*store));
+    }
+  }
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT version FROM schema_migrations ORDER BY version"), expected);
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM projects"), std::vector<std::string>{"1"});
+}
+
+TEST_F(SqliteLeadStoreTest, ADatabaseFromANewerLeadgateIsRefusedAndLeftAlone) {
+  { ASSERT_NE(OpenOrDie(), nullptr); }
+  RawQuery(DbPath(),
+           "INSERT INTO schema_migrations (version, name, applied_at) "
+           "VALUES (9999, '9999_future.sql', 0) RETURNING version");
+
+  auto refused = SqliteLeadStore::Open({.path = DbPath()});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("9999"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("newer"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT max(version) FROM schema_migrations"),
+            std::vector<std::string>{"9999"});
+}
+
+TEST_F(SqliteLeadStoreTest, PragmasInEffect) {
+  {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    auto p = store->EffectivePragmas();
+    ASSERT_OK(p);
+    EXPECT_EQ(p->journal_mode, "wal");
+    EXPECT_EQ(p->synchronous, 2);  // FULL
+    EXPECT_EQ(p->foreign_keys, 1);
+    EXPECT_EQ(p->busy_timeout_ms, 5000);
+    EXPECT_EQ(p->temp_store, 2);      // MEMORY
+    EXPECT_LT(p->cache_size, -2000);  // larger than SQLite's default 2 MiB
+    EXPECT_GT(p->wal_autocheckpoint, 1000);
+  }
+  auto store =
+      OpenOrDie({.path = DbPath(), .sync = SqliteOptions::Sync::kNormal, .busy_timeout_ms = 250});
+  ASSERT_NE(store, nullptr);
+  auto p = store->EffectivePragmas();
+  ASSERT_OK(p);
+  EXPECT_EQ(p->journal_mode, "wal");
+  EXPECT_EQ(p->synchronous, 1);  // NORMAL
+  EXPECT_EQ(p->busy_timeout_ms, 250);
+}
+
+TEST_F(SqliteLeadStoreTest, BadOptionsAndUnopenablePaths) {
+  auto memory = SqliteLeadStore::Open({.path = ":memory:"});
+  ASSERT_FALSE(memory.has_value());
+  EXPECT_EQ(memory.error().code, ErrorCode::kInvalidArgument);
+
+  auto no_readers = SqliteLeadStore::Open({.path = DbPath(), .read_connections = 0});
+  ASSERT_FALSE(no_readers.has_value());
+  EXPECT_EQ(no_readers.error().code, ErrorCode::kInvalidArgument);
+
+  std::filesystem::create_directories(dir_.path() / "a-directory");
+  auto directory = SqliteLeadStore::Open({.path = (dir_.path() / "a-directory").string()});
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_EQ(directory.error().code, ErrorCode::kUnavailable) << directory.error().ToString();
+}
+
+// 16 threads, each with its own one-lead batch; `make(i)` gives thread i's lead.
+template <class Make>
+void RaceOneLeadBatches(const std::vector<core::LeadStore*>& stores, Make make,
+                        InsertStatus loser_status) {
+  constexpr int kThreads = 16;
+  std::vector<Lead> leads;
+  for (int i = 0; i < kThreads; ++i) leads.push_back(make(i));
+  std::vector<core::Result<core::IngestBatchResult>> results(
+      kThreads, core::MakeError(ErrorCode::kInternal, "not run"));
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      core::IngestBatch batch;
+      batch.project_id = kProject;
+      batch.new_leads = {leads[i]};
+      batch.now = kT0;
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      results[i] = stores[static_cast<std::size_t>(i) % stores.size()]->Ingest(batch);
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  int inserted = 0;
+  std::string winner;
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_OK(results[i]);
+    if (results[i]->inserted.at(0).status == InsertStatus::kInserted) {
+      ++inserted;
+      winner = leads[i].id;
+    }
+  }
+  ASSERT_EQ(inserted, 1);
+  for (int i = 0; i < kThreads; ++i) {
+    if (leads[i].id == winner) continue;
+    EXPECT_EQ(results[i]->inserted.at(0), (core::InsertOutcome{loser_status, winner}));
+  }
+  EXPECT_EQ(stores[0]->CountLeads(kProject).value(), 1);
+}
+
+TEST_F(SqliteLeadStoreTest, SixteenThreadsRacingOnOnePhoneStoreOneLead) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Seed(*store));
+  RaceOneLeadBatches(
+      {store.get()},
+      [&](int i) {
+        return NewLead(kProcessA, "+14155552671", "p" + std::to_string(i) + "@example.com");
+      },
+      InsertStatus::kDuplicatePhone);
+}
+
+TEST_F(SqliteLeadStoreTest, SixteenThreadsRacingOnOneEmailStoreOneLead) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Seed(*store));
+  RaceOneLeadBatches(
+      {store.get()},
+      [&](int i) {
+        return NewLead(i % 2 ? kProcessA : kProcessB, "+1415555" + std::to_string(1000 + i),
+                       "jane@example.com");
+      },
+      InsertStatus::kDuplicateEmail);
+}
+
+// Two stores on one file stand for two leadgate processes: SQLite's file lock serialises their
+// writers and the unique indexes keep the rule.
+TEST_F(SqliteLeadStoreTest, TwoStoresOnOneFileRacingOnOnePhoneStoreOneLead) {
+  auto first = OpenOrDie();
+  auto second = OpenOrDie();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Seed(*first));
+  RaceOneLeadBatches(
+      {first.get(), second.get()},
+      [&](int i) {
+        return NewLead(kProcessB, "+14155552671", "p" + std::to_string(i) + "@example.com");
+      },
+      InsertStatus::kDuplicatePhone);
+  EXPECT_EQ(second->CountLeads(kProject).value(), 1);
+}
+
+TEST_F(SqliteLeadStoreTest, ReadsAreServedWhileManyThreadsRead) {
+  auto store = OpenOrDie({.path = DbPath(), .read_connections = 2});
+  ASSERT_NE(store, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Seed(*store));
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto p = store->FindProcess(kProject, kProcessA);
+        if (!p || !*p) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace leadgate::storage
