@@ -97,6 +97,10 @@ struct LeadStoreFactory {
   std::function<Result<std::unique_ptr<LeadStore>>(const std::filesystem::path& scratch)> make;
 };
 
+// Names the parameter in test listings (ctest shows it) instead of dumping its bytes.
+void PrintTo(const LeadStoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+
 LeadStoreFactory MemoryFactory() {
   return {"Memory", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
             return std::make_unique<storage::MemoryLeadStore>();
