@@ -19,7 +19,8 @@ $(BUILD)/build.ninja: | bootstrap
 build: bootstrap $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+run: bootstrap $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target leadgate
 	@mkdir -p $(dir $(DB))
 	@$(BUILD)/leadgate demo --db $(DB) --listen $(LISTEN)
 	exec $(BUILD)/leadgate serve --db $(DB) --listen $(LISTEN)
