@@ -19,6 +19,8 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/idempotency_store.hpp"
+#include "core/key_guard_store.hpp"
 #include "core/lead.hpp"
 #include "core/tenancy.hpp"
 
@@ -62,14 +64,17 @@ struct IngestBatchResult {
   std::vector<std::optional<Lead>> found;
 };
 
-class LeadStore {
+// The store also keeps Idempotency-Key records and duplicate-abuse state (see those headers),
+// so that they survive restarts and are shared by every instance on the same database.
+class LeadStore : public IdempotencyStore, public KeyGuardStore {
  public:
-  virtual ~LeadStore() = default;
+  ~LeadStore() override = default;
 
   // ---- projects, processes, keys (admin; low rate) ----
 
-  // Stores `project` as given (the caller assigns id and created_at).
-  // kAlreadyExists if the id is taken.
+  // Stores `project` as given (the caller assigns id and created_at), rate_limit included.
+  // kAlreadyExists if the id is taken; kInvalidArgument if rate_limit is set but invalid (as for
+  // SetProjectRateLimit).
   virtual Status CreateProject(const Project& project) = 0;
   // kNotFound if there is no such project.
   virtual Result<Project> GetProject(const std::string& project_id) = 0;
@@ -77,6 +82,11 @@ class LeadStore {
   virtual Result<std::vector<Project>> ListProjects() = 0;
   // kNotFound if there is no such project.
   virtual Status SetProjectActive(const std::string& project_id, bool active) = 0;
+  // Sets (or, with nullopt, clears) the project's own rate limit. kInvalidArgument unless
+  // requests >= 1 and period_ms >= 1 (checked first, whether or not the project exists);
+  // kNotFound if there is no such project.
+  virtual Status SetProjectRateLimit(const std::string& project_id,
+                                     std::optional<ProjectRateLimit> limit) = 0;
 
   // kNotFound if process.project_id names no project.
   virtual Status CreateProcess(const Process& process) = 0;

@@ -3,11 +3,21 @@
 // Projects, processes and API keys: who may submit leads, and where they go.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/clock.hpp"
 
 namespace leadgate::core {
+
+// A project's own request-rate limit: `requests` per `period_ms` (also the burst).
+struct ProjectRateLimit {
+  std::int64_t requests = 0;
+  std::int64_t period_ms = 0;
+
+  bool operator==(const ProjectRateLimit&) const = default;
+};
 
 struct Project {
   std::string id;
@@ -15,6 +25,8 @@ struct Project {
   std::string region = "US";  // ISO 3166 alpha-2: default region for phones without '+'
   bool active = true;
   TimePoint created_at{};
+  // Overrides the server-wide default when set (`leadgate project set-limit`).
+  std::optional<ProjectRateLimit> rate_limit;
 
   bool operator==(const Project&) const = default;
 };

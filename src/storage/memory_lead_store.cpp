@@ -51,11 +51,22 @@ std::vector<T> OldestFirst(std::vector<std::pair<T, std::uint64_t>> items) {
   return out;
 }
 
+Status CheckRateLimit(const std::optional<core::ProjectRateLimit>& limit) {
+  if (limit && (limit->requests < 1 || limit->period_ms < 1)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "rate limit must have requests >= 1 and period_ms >= 1, got " +
+                         std::to_string(limit->requests) + " per " +
+                         std::to_string(limit->period_ms) + " ms");
+  }
+  return {};
+}
+
 }  // namespace
 
 // ---- projects, processes, keys ----
 
 Status MemoryLeadStore::CreateProject(const core::Project& project) {
+  if (auto ok = CheckRateLimit(project.rate_limit); !ok) return ok;
   std::lock_guard lock(mu_);
   if (projects_.contains(project.id)) {
     return MakeError(ErrorCode::kAlreadyExists, "project " + project.id + " already exists");
@@ -87,6 +98,18 @@ Status MemoryLeadStore::SetProjectActive(const std::string& project_id, bool act
     return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
   }
   it->second.value.active = active;
+  return {};
+}
+
+Status MemoryLeadStore::SetProjectRateLimit(const std::string& project_id,
+                                            std::optional<core::ProjectRateLimit> limit) {
+  if (auto ok = CheckRateLimit(limit); !ok) return ok;
+  std::lock_guard lock(mu_);
+  const auto it = projects_.find(project_id);
+  if (it == projects_.end()) {
+    return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  }
+  it->second.value.rate_limit = limit;
   return {};
 }
 
@@ -289,5 +312,112 @@ Status MemoryLeadStore::RecordCallAttempt(const std::string& attempt_id,
 }
 
 Status MemoryLeadStore::Ping() { return {}; }
+
+// ---- key guard ----
+
+Result<core::KeyGuardState> MemoryLeadStore::RecordStrike(const std::string& key_id,
+                                                          core::TimePoint now,
+                                                          std::chrono::milliseconds window,
+                                                          int max_strikes,
+                                                          std::chrono::milliseconds block_for) {
+  std::lock_guard lock(mu_);
+  if (!api_keys_.contains(key_id)) {
+    return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+  }
+  KeyGuard& guard = key_guards_[key_id];
+  const core::TimePoint forget_through = now - window;
+  std::erase_if(guard.strikes, [&](core::TimePoint t) { return t <= forget_through; });
+  guard.strikes.push_back(now);
+  core::KeyGuardState state;
+  state.strikes = static_cast<int>(guard.strikes.size());
+  if (guard.blocked_until && *guard.blocked_until > now) {
+    state.blocked_until = guard.blocked_until;
+  } else if (state.strikes > max_strikes) {
+    guard.blocked_until = now + block_for;
+    state.blocked_until = guard.blocked_until;
+  }
+  return state;
+}
+
+Result<core::KeyGuardState> MemoryLeadStore::GetKeyGuard(const std::string& key_id,
+                                                         core::TimePoint now,
+                                                         std::chrono::milliseconds window) {
+  std::lock_guard lock(mu_);
+  if (!api_keys_.contains(key_id)) {
+    return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+  }
+  core::KeyGuardState state;
+  const auto it = key_guards_.find(key_id);
+  if (it == key_guards_.end()) return state;
+  const core::TimePoint forget_through = now - window;
+  state.strikes =
+      static_cast<int>(std::count_if(it->second.strikes.begin(), it->second.strikes.end(),
+                                     [&](core::TimePoint t) { return t > forget_through; }));
+  if (it->second.blocked_until && *it->second.blocked_until > now) {
+    state.blocked_until = it->second.blocked_until;
+  }
+  return state;
+}
+
+Status MemoryLeadStore::UnblockKey(const std::string& key_id) {
+  std::lock_guard lock(mu_);
+  if (!api_keys_.contains(key_id)) {
+    return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+  }
+  key_guards_.erase(key_id);
+  return {};
+}
+
+// ---- idempotency ----
+//
+// The same decisions as SqliteLeadStore's upsert, in the same order: expired (created_at <
+// now - ttl) is absent; then another hash is kMismatch; then completed is kReplay; then an
+// in-progress claim at least stale_after old is taken over (created_at renewed). There is no
+// sweep of other keys' expired records: this store lives as long as a test.
+
+Result<core::IdempotencyBegin> MemoryLeadStore::BeginIdempotent(
+    const std::string& scope, const std::string& key, const std::string& request_hash,
+    core::TimePoint now, std::chrono::milliseconds ttl, std::chrono::milliseconds stale_after) {
+  std::lock_guard lock(mu_);
+  IdempotencyRecord claim;
+  claim.request_hash = request_hash;
+  claim.created_at = now;
+  const auto [it, inserted] = idempotency_.try_emplace(Key({scope, key}), claim);
+  core::IdempotencyBegin out;
+  IdempotencyRecord& record = it->second;
+  if (inserted || record.created_at < now - ttl) {
+    record = claim;
+    out.status = core::IdempotencyStatus::kStarted;
+  } else if (record.request_hash != request_hash) {
+    out.status = core::IdempotencyStatus::kMismatch;
+  } else if (record.completed) {
+    out.status = core::IdempotencyStatus::kReplay;
+    out.response = record.response;
+  } else if (record.created_at <= now - stale_after) {
+    record = claim;
+    out.status = core::IdempotencyStatus::kStarted;
+  } else {
+    out.status = core::IdempotencyStatus::kInProgress;
+  }
+  return out;
+}
+
+Status MemoryLeadStore::CompleteIdempotent(const std::string& scope, const std::string& key,
+                                           const core::StoredResponse& response) {
+  std::lock_guard lock(mu_);
+  const auto it = idempotency_.find(Key({scope, key}));
+  if (it == idempotency_.end() || it->second.completed) {
+    return MakeError(ErrorCode::kNotFound, "no in-progress idempotency record for this key");
+  }
+  it->second.completed = true;
+  it->second.response = response;
+  return {};
+}
+
+Status MemoryLeadStore::AbandonIdempotent(const std::string& scope, const std::string& key) {
+  std::lock_guard lock(mu_);
+  idempotency_.erase(Key({scope, key}));
+  return {};
+}
 
 }  // namespace leadgate::storage

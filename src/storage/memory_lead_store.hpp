@@ -7,10 +7,14 @@
 //   storage::MemoryLeadStore store;
 //   IngestService service(store, clock, ids);
 //
+// Unlike SqliteLeadStore it never deletes other keys' expired idempotency records (it lives as
+// long as a test); an expired record is still treated as absent and replaced on Begin.
+//
 // Thread-safety: every method takes one mutex, so calls are linearizable; Ingest holds it for the
 // whole batch, which makes batches atomic and the duplicate rules race-free.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -33,6 +37,8 @@ class MemoryLeadStore final : public core::LeadStore {
   core::Result<core::Project> GetProject(const std::string& project_id) override;
   core::Result<std::vector<core::Project>> ListProjects() override;
   core::Status SetProjectActive(const std::string& project_id, bool active) override;
+  core::Status SetProjectRateLimit(const std::string& project_id,
+                                   std::optional<core::ProjectRateLimit> limit) override;
 
   core::Status CreateProcess(const core::Process& process) override;
   core::Result<std::vector<core::Process>> ListProcesses(const std::string& project_id) override;
@@ -52,7 +58,34 @@ class MemoryLeadStore final : public core::LeadStore {
                                  core::TimePoint at) override;
   core::Status Ping() override;
 
+  core::Result<core::IdempotencyBegin> BeginIdempotent(
+      const std::string& scope, const std::string& key, const std::string& request_hash,
+      core::TimePoint now, std::chrono::milliseconds ttl,
+      std::chrono::milliseconds stale_after) override;
+  core::Status CompleteIdempotent(const std::string& scope, const std::string& key,
+                                  const core::StoredResponse& response) override;
+  core::Status AbandonIdempotent(const std::string& scope, const std::string& key) override;
+
+  core::Result<core::KeyGuardState> RecordStrike(const std::string& key_id, core::TimePoint now,
+                                                 std::chrono::milliseconds window, int max_strikes,
+                                                 std::chrono::milliseconds block_for) override;
+  core::Result<core::KeyGuardState> GetKeyGuard(const std::string& key_id, core::TimePoint now,
+                                                std::chrono::milliseconds window) override;
+  core::Status UnblockKey(const std::string& key_id) override;
+
  private:
+  struct IdempotencyRecord {
+    std::string request_hash;
+    bool completed = false;
+    core::StoredResponse response;  // set when completed
+    core::TimePoint created_at;
+  };
+
+  struct KeyGuard {
+    std::vector<core::TimePoint> strikes;  // in recording order
+    std::optional<core::TimePoint> blocked_until;
+  };
+
   struct Attempt {
     std::string lead_id;
     core::TimePoint at;
@@ -79,6 +112,10 @@ class MemoryLeadStore final : public core::LeadStore {
   // (project, phone) -> the earliest attempt; attempt ids seen.
   std::unordered_map<std::string, Attempt> first_attempt_;
   std::unordered_set<std::string> attempt_ids_;
+  // Key-guard state by API key id (absent: no strikes, never blocked).
+  std::unordered_map<std::string, KeyGuard> key_guards_;
+  // Idempotency records by composite (scope, key).
+  std::unordered_map<std::string, IdempotencyRecord> idempotency_;
 };
 
 }  // namespace leadgate::storage

@@ -85,6 +85,12 @@ constexpr std::int64_t kReaderCacheKib = 16 * 1024;
 constexpr int kWalAutocheckpointPages = 16384;  // 64 MiB of 4 KiB pages
 constexpr std::int64_t kJournalSizeLimitBytes = 64LL * 1024 * 1024;
 
+// How many expired idempotency records one BeginIdempotent deletes at most. Each Begin adds at
+// most one record, so sweeping more than one per Begin keeps the table at "records younger than
+// the ttl" plus a backlog that only shrinks; the bound keeps any one Begin short (after, say, an
+// upgrade onto a file full of old records, or a long pause in traffic).
+constexpr std::int64_t kIdempotencySweepRows = 100;
+
 // Every statement the store runs. Each connection prepares one on first use and keeps it.
 enum class Q : std::size_t {
   kBeginImmediate,
@@ -111,8 +117,25 @@ enum class Q : std::size_t {
   kCountLeads,
   kInsertAttempt,
   kPing,
+  kSetProjectRateLimit,
+  kKeyBlockedUntil,
+  kForgetOldStrikes,
+  kInsertStrike,
+  kCountStrikes,
+  kBlockKey,
+  kGetKeyGuard,
+  kUnblockKey,
+  kForgetStrikes,
+  kSweepIdempotency,
+  kClaimIdempotency,
+  kGetIdempotency,
+  kCompleteIdempotency,
+  kAbandonIdempotency,
   kCount,
 };
+
+#define LEADGATE_PROJECT_COLUMNS \
+  "id, name, region, active, created_at, rate_limit_requests, rate_limit_period_ms"
 
 // Leads and call_attempts reference projects and processes by their INTEGER seq (see
 // 0001_init.sql); the text ids come back through the joins.
@@ -124,9 +147,10 @@ enum class Q : std::size_t {
 constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
     "BEGIN IMMEDIATE",
     "COMMIT",
-    "INSERT INTO projects (id, name, region, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    "SELECT id, name, region, active, created_at FROM projects WHERE id = ?1",
-    "SELECT id, name, region, active, created_at FROM projects ORDER BY created_at, seq",
+    "INSERT INTO projects (id, name, region, active, created_at, rate_limit_requests, "
+    "rate_limit_period_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT " LEADGATE_PROJECT_COLUMNS " FROM projects WHERE id = ?1",
+    "SELECT " LEADGATE_PROJECT_COLUMNS " FROM projects ORDER BY created_at, seq",
     "UPDATE projects SET active = ?2 WHERE id = ?1",
     "SELECT seq FROM projects WHERE id = ?1",
     "INSERT INTO processes (id, project_seq, name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -159,9 +183,43 @@ constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
     "SELECT count(*) FROM leads WHERE project_seq = (SELECT seq FROM projects WHERE id = ?1)",
     "INSERT INTO call_attempts (id, project_seq, lead_id, phone, at) VALUES (?1, ?2, ?3, ?4, ?5)",
     "SELECT max(version) FROM schema_migrations",
+    "UPDATE projects SET rate_limit_requests = ?2, rate_limit_period_ms = ?3 WHERE id = ?1",
+    // ---- key guard (RecordStrike: ?2 is now - window, the last instant that is forgotten) ----
+    "SELECT blocked_until FROM api_keys WHERE id = ?1",
+    "DELETE FROM key_strikes WHERE key_id = ?1 AND at <= ?2",
+    "INSERT INTO key_strikes (key_id, at) VALUES (?1, ?2)",
+    "SELECT count(*) FROM key_strikes WHERE key_id = ?1 AND at > ?2",
+    "UPDATE api_keys SET blocked_until = ?2 WHERE id = ?1",
+    // GetKeyGuard in one statement: the key's block and its strikes after ?2 (= now - window).
+    "SELECT k.blocked_until, "
+    "(SELECT count(*) FROM key_strikes s WHERE s.key_id = k.id AND s.at > ?2) "
+    "FROM api_keys k WHERE k.id = ?1",
+    "UPDATE api_keys SET blocked_until = NULL WHERE id = ?1",
+    "DELETE FROM key_strikes WHERE key_id = ?1",
+    // ---- idempotency ----
+    // The sweep: at most kIdempotencySweepRows of the oldest expired records (?1 = now - ttl).
+    "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys "
+    "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+    // The claim: insert a new in-progress record, or replace one that is expired
+    // (created_at < ?5 = now - ttl) or a stale in-progress claim of the same request
+    // (created_at <= ?6 = now - stale_after). In the DO UPDATE's WHERE, bare column names are the
+    // existing row. changes() is 1 exactly when the caller now holds the record.
+    "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, created_at) "
+    "VALUES (?1, ?2, ?3, 'in_progress', ?4) "
+    "ON CONFLICT (scope, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, "
+    "state = 'in_progress', response_status = NULL, response_body = NULL, "
+    "created_at = excluded.created_at "
+    "WHERE created_at < ?5 OR (state = 'in_progress' AND request_hash = excluded.request_hash "
+    "AND created_at <= ?6)",
+    "SELECT request_hash, state, response_status, response_body FROM idempotency_keys "
+    "WHERE scope = ?1 AND idempotency_key = ?2",
+    "UPDATE idempotency_keys SET state = 'completed', response_status = ?3, response_body = ?4 "
+    "WHERE scope = ?1 AND idempotency_key = ?2 AND state = 'in_progress'",
+    "DELETE FROM idempotency_keys WHERE scope = ?1 AND idempotency_key = ?2",
 };
 
 #undef LEADGATE_LEAD_COLUMNS
+#undef LEADGATE_PROJECT_COLUMNS
 
 bool IsUnavailableCode(int rc) {
   switch (rc & 0xff) {
@@ -240,6 +298,13 @@ class Stmt {
     Check(sqlite3_bind_null(stmt_, i));
     return *this;
   }
+  // Bytes as a BLOB, never NULL: data() of a string_view over a std::string is never nullptr,
+  // which is what keeps an empty value a zero-length BLOB.
+  Stmt& Blob(int i, std::string_view v) {
+    const char* data = v.data() != nullptr ? v.data() : "";
+    Check(sqlite3_bind_blob(stmt_, i, data, static_cast<int>(v.size()), nullptr));
+    return *this;
+  }
 
   // True for a row, false when done.
   Result<bool> Step(std::string_view what) {
@@ -263,6 +328,11 @@ class Stmt {
     if (ColIsNull(col)) return std::nullopt;
     return ColText(col);
   }
+  std::string ColBlob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(n));
+  }
 
  private:
   void Check(int rc) {
@@ -281,7 +351,19 @@ core::Project ReadProject(const Stmt& s) {
   p.region = s.ColText(2);
   p.active = s.ColInt(3) != 0;
   p.created_at = core::FromUnixMillis(s.ColInt(4));
+  // The schema keeps both columns NULL or both set.
+  if (!s.ColIsNull(5)) p.rate_limit = core::ProjectRateLimit{s.ColInt(5), s.ColInt(6)};
   return p;
+}
+
+Status CheckRateLimit(const std::optional<core::ProjectRateLimit>& limit) {
+  if (limit && (limit->requests < 1 || limit->period_ms < 1)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "rate limit must have requests >= 1 and period_ms >= 1, got " +
+                         std::to_string(limit->requests) + " per " +
+                         std::to_string(limit->period_ms) + " ms");
+  }
+  return {};
 }
 
 core::Process ReadProcess(const Stmt& s) {
@@ -687,13 +769,16 @@ Status InsertOrAlreadyExists(Stmt& s, std::string_view what, std::string clash) 
 }  // namespace
 
 Status SqliteLeadStore::CreateProject(const core::Project& project) {
+  if (auto ok = CheckRateLimit(project.rate_limit); !ok) return ok;
   std::lock_guard lock(writer_mu_);
   LEADGATE_STMT(s, *writer_, Q::kInsertProject);
   s.Text(1, project.id)
       .Text(2, project.name)
       .Text(3, project.region)
       .Int(4, project.active ? 1 : 0)
-      .Int(5, core::ToUnixMillis(project.created_at));
+      .Int(5, core::ToUnixMillis(project.created_at))
+      .OptInt(6, project.rate_limit ? std::optional(project.rate_limit->requests) : std::nullopt)
+      .OptInt(7, project.rate_limit ? std::optional(project.rate_limit->period_ms) : std::nullopt);
   return InsertOrAlreadyExists(s, "insert project", "project " + project.id + " already exists");
 }
 
@@ -724,6 +809,21 @@ Status SqliteLeadStore::SetProjectActive(const std::string& project_id, bool act
   s.Text(1, project_id).Int(2, active ? 1 : 0);
   LEADGATE_TRY(done, s.Step("update project"));
   // changes() counts the rows the WHERE matched, whether or not the value changed.
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  }
+  return {};
+}
+
+Status SqliteLeadStore::SetProjectRateLimit(const std::string& project_id,
+                                            std::optional<core::ProjectRateLimit> limit) {
+  if (auto ok = CheckRateLimit(limit); !ok) return ok;
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kSetProjectRateLimit);
+  s.Text(1, project_id)
+      .OptInt(2, limit ? std::optional(limit->requests) : std::nullopt)
+      .OptInt(3, limit ? std::optional(limit->period_ms) : std::nullopt);
+  LEADGATE_TRY(done, s.Step("set project rate limit"));
   if (sqlite3_changes(writer_->db()) == 0) {
     return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
   }
@@ -1054,6 +1154,205 @@ Status SqliteLeadStore::Ping() {
   ReaderLease reader = AcquireReader();
   LEADGATE_STMT(s, *reader, Q::kPing);
   LEADGATE_TRY(row, s.Step("ping"));
+  return {};
+}
+
+// ---- transactions ----
+
+Status SqliteLeadStore::InWriteTransaction(std::string_view what,
+                                           const std::function<Status()>& body) {
+  Connection& w = *writer_;
+  {
+    LEADGATE_STMT(begin, w, Q::kBeginImmediate);
+    LEADGATE_TRY(began, begin.Step("begin " + std::string(what)));
+  }
+  Status status = body();
+  if (status) {
+    status = [&]() -> Status {
+      LEADGATE_STMT(commit, w, Q::kCommit);
+      LEADGATE_TRY(done, commit.Step("commit " + std::string(what)));
+      return {};
+    }();
+  }
+  if (!status) RollbackIfOpen(w.db());
+  return status;
+}
+
+// ---- key guard ----
+//
+// The block lives in api_keys.blocked_until and the strikes in key_strikes (0002). RecordStrike
+// is read-modify-write (count, then maybe block), so it runs in one BEGIN IMMEDIATE transaction:
+// the write lock serialises it against every other writer, this process's (writer_mu_) and other
+// processes' (SQLite's lock), and no concurrent strike goes uncounted. GetKeyGuard runs on every
+// API request, so it is one statement on a reader and writes nothing: a lapsed block is hidden
+// by comparing with now, never cleared.
+
+Result<core::KeyGuardState> SqliteLeadStore::RecordStrike(const std::string& key_id,
+                                                          core::TimePoint now,
+                                                          std::chrono::milliseconds window,
+                                                          int max_strikes,
+                                                          std::chrono::milliseconds block_for) {
+  const std::int64_t now_ms = core::ToUnixMillis(now);
+  const std::int64_t forget_through = now_ms - window.count();
+  core::KeyGuardState state;
+  std::lock_guard lock(writer_mu_);
+  auto ok = InWriteTransaction("record strike", [&]() -> Status {
+    std::optional<std::int64_t> blocked_until;
+    {
+      LEADGATE_STMT(s, *writer_, Q::kKeyBlockedUntil);
+      s.Text(1, key_id);
+      LEADGATE_TRY(row, s.Step("find api key"));
+      if (!*row) return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+      if (!s.ColIsNull(0)) blocked_until = s.ColInt(0);
+    }
+    {
+      LEADGATE_STMT(s, *writer_, Q::kForgetOldStrikes);
+      s.Text(1, key_id).Int(2, forget_through);
+      LEADGATE_TRY(done, s.Step("forget old strikes"));
+    }
+    {
+      LEADGATE_STMT(s, *writer_, Q::kInsertStrike);
+      s.Text(1, key_id).Int(2, now_ms);
+      LEADGATE_TRY(done, s.Step("insert strike"));
+    }
+    {
+      LEADGATE_STMT(s, *writer_, Q::kCountStrikes);
+      s.Text(1, key_id).Int(2, forget_through);
+      LEADGATE_TRY(row, s.Step("count strikes"));
+      state.strikes = *row ? static_cast<int>(s.ColInt(0)) : 0;
+    }
+    const bool in_force = blocked_until && *blocked_until > now_ms;
+    if (in_force) {
+      state.blocked_until = core::FromUnixMillis(*blocked_until);
+    } else if (state.strikes > max_strikes) {
+      const std::int64_t until = now_ms + block_for.count();
+      LEADGATE_STMT(s, *writer_, Q::kBlockKey);
+      s.Text(1, key_id).Int(2, until);
+      LEADGATE_TRY(done, s.Step("block api key"));
+      state.blocked_until = core::FromUnixMillis(until);
+    }
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return state;
+}
+
+Result<core::KeyGuardState> SqliteLeadStore::GetKeyGuard(const std::string& key_id,
+                                                         core::TimePoint now,
+                                                         std::chrono::milliseconds window) {
+  const std::int64_t now_ms = core::ToUnixMillis(now);
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kGetKeyGuard);
+  s.Text(1, key_id).Int(2, now_ms - window.count());
+  LEADGATE_TRY(row, s.Step("get key guard"));
+  if (!*row) return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+  core::KeyGuardState state;
+  state.strikes = static_cast<int>(s.ColInt(1));
+  if (!s.ColIsNull(0) && s.ColInt(0) > now_ms)
+    state.blocked_until = core::FromUnixMillis(s.ColInt(0));
+  return state;
+}
+
+Status SqliteLeadStore::UnblockKey(const std::string& key_id) {
+  std::lock_guard lock(writer_mu_);
+  return InWriteTransaction("unblock api key", [&]() -> Status {
+    {
+      LEADGATE_STMT(s, *writer_, Q::kUnblockKey);
+      s.Text(1, key_id);
+      LEADGATE_TRY(done, s.Step("unblock api key"));
+      if (sqlite3_changes(writer_->db()) == 0) {
+        return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+      }
+    }
+    LEADGATE_STMT(s, *writer_, Q::kForgetStrikes);
+    s.Text(1, key_id);
+    LEADGATE_TRY(done, s.Step("forget strikes"));
+    return {};
+  });
+}
+
+// ---- idempotency ----
+//
+// BeginIdempotent is one BEGIN IMMEDIATE transaction on the writer: a bounded sweep of expired
+// records, then one upsert that claims the record when it is absent, expired, or a stale claim of
+// the same request (see kSql). The upsert alone decides who wins: under the write lock (the
+// writer mutex within a process, SQLite's lock across processes) exactly one caller sees
+// changes() == 1; everyone else reads the record in the same transaction and classifies it, so
+// the answer matches the record as it is, not as it was a moment before.
+//
+// Expired records are removed two ways. The caller's own (scope, key) is replaced by its claim.
+// Other keys' are deleted by the sweep, at most kIdempotencySweepRows per Begin, oldest first,
+// through the created_at index: it costs one index probe when nothing has expired. The sweep uses
+// this caller's ttl, so it assumes every caller uses the same ttl (the server has one setting);
+// what it deletes is a record any Begin with that ttl would treat as absent anyway.
+
+Result<core::IdempotencyBegin> SqliteLeadStore::BeginIdempotent(
+    const std::string& scope, const std::string& key, const std::string& request_hash,
+    core::TimePoint now, std::chrono::milliseconds ttl, std::chrono::milliseconds stale_after) {
+  const std::int64_t now_ms = core::ToUnixMillis(now);
+  const std::int64_t expired_before = now_ms - ttl.count();
+  const std::int64_t stale_through = now_ms - stale_after.count();
+  core::IdempotencyBegin out;
+  std::lock_guard lock(writer_mu_);
+  auto ok = InWriteTransaction("begin idempotent", [&]() -> Status {
+    {
+      LEADGATE_STMT(s, *writer_, Q::kSweepIdempotency);
+      s.Int(1, expired_before).Int(2, kIdempotencySweepRows);
+      LEADGATE_TRY(done, s.Step("sweep idempotency records"));
+    }
+    {
+      LEADGATE_STMT(s, *writer_, Q::kClaimIdempotency);
+      s.Text(1, scope)
+          .Text(2, key)
+          .Text(3, request_hash)
+          .Int(4, now_ms)
+          .Int(5, expired_before)
+          .Int(6, stale_through);
+      LEADGATE_TRY(done, s.Step("claim idempotency record"));
+      if (sqlite3_changes(writer_->db()) == 1) {
+        out.status = core::IdempotencyStatus::kStarted;
+        return {};
+      }
+    }
+    LEADGATE_STMT(s, *writer_, Q::kGetIdempotency);
+    s.Text(1, scope).Text(2, key);
+    LEADGATE_TRY(row, s.Step("get idempotency record"));
+    if (!*row) {
+      return MakeError(ErrorCode::kInternal,
+                       "sqlite: idempotency record vanished inside its transaction");
+    }
+    if (s.ColText(0) != request_hash) {
+      out.status = core::IdempotencyStatus::kMismatch;
+    } else if (s.ColText(1) == "completed") {
+      out.status = core::IdempotencyStatus::kReplay;
+      out.response.status = static_cast<int>(s.ColInt(2));
+      out.response.body = s.ColBlob(3);
+    } else {
+      out.status = core::IdempotencyStatus::kInProgress;
+    }
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+Status SqliteLeadStore::CompleteIdempotent(const std::string& scope, const std::string& key,
+                                           const core::StoredResponse& response) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kCompleteIdempotency);
+  s.Text(1, scope).Text(2, key).Int(3, response.status).Blob(4, response.body);
+  LEADGATE_TRY(done, s.Step("complete idempotency record"));
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return MakeError(ErrorCode::kNotFound, "no in-progress idempotency record for this key");
+  }
+  return {};
+}
+
+Status SqliteLeadStore::AbandonIdempotent(const std::string& scope, const std::string& key) {
+  std::lock_guard lock(writer_mu_);
+  LEADGATE_STMT(s, *writer_, Q::kAbandonIdempotency);
+  s.Text(1, scope).Text(2, key);
+  LEADGATE_TRY(done, s.Step("abandon idempotency record"));
   return {};
 }
 

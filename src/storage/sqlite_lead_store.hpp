@@ -26,20 +26,32 @@
 //
 // Concurrency. One writer connection, guarded by a mutex, runs every write (Ingest, dry runs
 // included, and the admin writes); `read_connections` read-only connections serve the reads
-// (FindApiKey, FindProcess, GetLead, ...) in parallel with each other and with the writer (WAL
-// readers never block and are never blocked by the writer). Every connection prepares each
-// statement once and reuses it. All methods are thread-safe.
+// (FindApiKey, FindProcess, GetLead, GetKeyGuard, ...) in parallel with each other and with the
+// writer (WAL readers never block and are never blocked by the writer). Every connection prepares
+// each statement once and reuses it. All methods are thread-safe.
+//
+// Idempotency and key guard (0002). BeginIdempotent and RecordStrike are read-modify-write, so
+// each is one BEGIN IMMEDIATE transaction on the writer: exactly one caller, of any number of
+// threads or processes on the file, gets kStarted, and every concurrent strike is counted.
+// GetKeyGuard (every API request) is one read on the reader pool. Expired idempotency records
+// are replaced when their key is used again, and each BeginIdempotent also deletes up to 100 of
+// the oldest expired records of other keys (judged by its own ttl), so the table holds about one
+// ttl's worth of records.
 //
 // Errors: SQLITE_BUSY / LOCKED (another process held the lock beyond busy_timeout_ms), IOERR,
 // CANTOPEN, FULL -> kUnavailable; anything else -> kInternal. The message names the operation and
 // carries sqlite3_errmsg, for logs only. A failed call wrote nothing.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -93,6 +105,8 @@ class SqliteLeadStore final : public core::LeadStore {
   core::Result<core::Project> GetProject(const std::string& project_id) override;
   core::Result<std::vector<core::Project>> ListProjects() override;
   core::Status SetProjectActive(const std::string& project_id, bool active) override;
+  core::Status SetProjectRateLimit(const std::string& project_id,
+                                   std::optional<core::ProjectRateLimit> limit) override;
 
   core::Status CreateProcess(const core::Process& process) override;
   core::Result<std::vector<core::Process>> ListProcesses(const std::string& project_id) override;
@@ -112,6 +126,21 @@ class SqliteLeadStore final : public core::LeadStore {
                                  core::TimePoint at) override;
   core::Status Ping() override;
 
+  core::Result<core::IdempotencyBegin> BeginIdempotent(
+      const std::string& scope, const std::string& key, const std::string& request_hash,
+      core::TimePoint now, std::chrono::milliseconds ttl,
+      std::chrono::milliseconds stale_after) override;
+  core::Status CompleteIdempotent(const std::string& scope, const std::string& key,
+                                  const core::StoredResponse& response) override;
+  core::Status AbandonIdempotent(const std::string& scope, const std::string& key) override;
+
+  core::Result<core::KeyGuardState> RecordStrike(const std::string& key_id, core::TimePoint now,
+                                                 std::chrono::milliseconds window, int max_strikes,
+                                                 std::chrono::milliseconds block_for) override;
+  core::Result<core::KeyGuardState> GetKeyGuard(const std::string& key_id, core::TimePoint now,
+                                                std::chrono::milliseconds window) override;
+  core::Status UnblockKey(const std::string& key_id) override;
+
   // The writer connection's pragmas (see SqlitePragmas).
   core::Result<SqlitePragmas> EffectivePragmas();
 
@@ -121,6 +150,10 @@ class SqliteLeadStore final : public core::LeadStore {
 
   SqliteLeadStore(std::unique_ptr<Connection> writer,
                   std::vector<std::unique_ptr<Connection>> readers);
+
+  // Runs body inside BEGIN IMMEDIATE ... COMMIT on the writer (the caller holds writer_mu_);
+  // rolls back if body or the commit fails, and returns that error.
+  core::Status InWriteTransaction(std::string_view what, const std::function<core::Status()>& body);
 
   ReaderLease AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> reader);

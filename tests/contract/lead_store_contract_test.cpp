@@ -14,11 +14,15 @@
 // differs from the batch's is kInvalidArgument; a batch that fails (e.g. a lead naming a process
 // of no project) writes nothing; lead ids are matched case-insensitively; the attempted check
 // reports the lead of the earliest attempt; RecordCallAttempt is kNotFound for an unknown project
-// and kAlreadyExists for a reused attempt id.
+// and kAlreadyExists for a reused attempt id. Key guard: strikes are recorded (and counted)
+// during a block too, and revoking a key keeps its state. Idempotency: exactly `stale_after` old
+// is stale and exactly `ttl` old is not yet expired; a completed record never goes stale.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -74,7 +78,37 @@ static void PrintTo(InsertStatus s, std::ostream* os) {
 }
 [[maybe_unused]] static void PrintTo(const Project& p, std::ostream* os) {
   *os << "Project{" << p.id << " " << p.name << " " << p.region << " active=" << p.active << " "
-      << ToUnixMillis(p.created_at) << "}";
+      << ToUnixMillis(p.created_at);
+  if (p.rate_limit) *os << " limit=" << p.rate_limit->requests << "/" << p.rate_limit->period_ms;
+  *os << "}";
+}
+[[maybe_unused]] static void PrintTo(const ProjectRateLimit& l, std::ostream* os) {
+  *os << l.requests << "/" << l.period_ms << "ms";
+}
+[[maybe_unused]] static void PrintTo(const KeyGuardState& s, std::ostream* os) {
+  *os << "KeyGuardState{strikes=" << s.strikes << " blocked_until="
+      << (s.blocked_until ? std::to_string(ToUnixMillis(*s.blocked_until)) : "none") << "}";
+}
+[[maybe_unused]] static void PrintTo(IdempotencyStatus s, std::ostream* os) {
+  switch (s) {
+    case IdempotencyStatus::kStarted:
+      *os << "kStarted";
+      return;
+    case IdempotencyStatus::kReplay:
+      *os << "kReplay";
+      return;
+    case IdempotencyStatus::kInProgress:
+      *os << "kInProgress";
+      return;
+    case IdempotencyStatus::kMismatch:
+      *os << "kMismatch";
+      return;
+  }
+  *os << "IdempotencyStatus(" << static_cast<int>(s) << ")";
+}
+[[maybe_unused]] static void PrintTo(const StoredResponse& r, std::ostream* os) {
+  *os << "StoredResponse{" << r.status << " " << r.body.size()
+      << " bytes: " << ::testing::PrintToString(r.body) << "}";
 }
 [[maybe_unused]] static void PrintTo(const Process& p, std::ostream* os) {
   *os << "Process{" << p.id << " project=" << p.project_id << " " << p.name << " "
@@ -99,7 +133,6 @@ struct LeadStoreFactory {
 
 // Names the parameter in test listings (ctest shows it) instead of dumping its bytes.
 void PrintTo(const LeadStoreFactory& factory, std::ostream* os) { *os << factory.name; }
-
 
 LeadStoreFactory MemoryFactory() {
   return {"Memory", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
@@ -128,8 +161,12 @@ const TimePoint kT0 = FromUnixMillis(1795953600123);  // 2026-11-29T12:00:00.123
 TimePoint At(std::int64_t offset_ms) { return kT0 + std::chrono::milliseconds(offset_ms); }
 
 Project MakeProject(const std::string& id, TimePoint created = kT0) {
-  return Project{
-      .id = id, .name = "project " + id, .region = "US", .active = true, .created_at = created};
+  return Project{.id = id,
+                 .name = "project " + id,
+                 .region = "US",
+                 .active = true,
+                 .created_at = created,
+                 .rate_limit = std::nullopt};
 }
 
 Process MakeProcess(const std::string& id, const std::string& project, TimePoint created = kT0) {
@@ -857,6 +894,455 @@ TEST_P(LeadStoreContractTest, ConcurrentBatchesRacingOnOnePhoneStoreOneLead) {
   EXPECT_EQ(Count(kP1), 1);
 }
 
+// ================= project rate limits =================
+
+TEST_P(LeadStoreContractTest, ProjectRateLimitIsSetClearedAndReadBack) {
+  ASSERT_OK(store().CreateProject(MakeProject(kP1)));
+  EXPECT_EQ(store().GetProject(kP1)->rate_limit, std::nullopt);
+
+  const ProjectRateLimit limit{.requests = 100, .period_ms = 5000};
+  ASSERT_OK(store().SetProjectRateLimit(kP1, limit));
+  EXPECT_EQ(store().GetProject(kP1)->rate_limit, limit);
+  auto listed = store().ListProjects();
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->at(0).rate_limit, limit);
+
+  const ProjectRateLimit smallest{.requests = 1, .period_ms = 1};
+  ASSERT_OK(store().SetProjectRateLimit(kP1, smallest));
+  EXPECT_EQ(store().GetProject(kP1)->rate_limit, smallest);
+
+  ASSERT_OK(store().SetProjectRateLimit(kP1, std::nullopt));
+  EXPECT_EQ(store().GetProject(kP1)->rate_limit, std::nullopt);
+  ASSERT_OK(store().SetProjectRateLimit(kP1, std::nullopt));  // clearing twice is fine
+
+  // CreateProject stores a limit given with the project, and nothing else changes the other.
+  Project limited = MakeProject(kP2);
+  limited.rate_limit = ProjectRateLimit{.requests = 7, .period_ms = 60'000};
+  ASSERT_OK(store().CreateProject(limited));
+  EXPECT_EQ(store().GetProject(kP2).value(), limited);
+  EXPECT_EQ(store().GetProject(kP1)->rate_limit, std::nullopt);
+  ASSERT_OK(store().SetProjectActive(kP2, false));
+  EXPECT_EQ(store().GetProject(kP2)->rate_limit, limited.rate_limit);
+}
+
+TEST_P(LeadStoreContractTest, ProjectRateLimitErrors) {
+  const ProjectRateLimit valid{.requests = 10, .period_ms = 1000};
+  auto unknown = store().SetProjectRateLimit(kP1, valid);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  auto unknown_clear = store().SetProjectRateLimit(kP1, std::nullopt);
+  ASSERT_FALSE(unknown_clear.has_value());
+  EXPECT_EQ(unknown_clear.error().code, ErrorCode::kNotFound);
+
+  ASSERT_OK(store().CreateProject(MakeProject(kP1)));
+  ASSERT_OK(store().SetProjectRateLimit(kP1, valid));
+  for (const ProjectRateLimit bad : {ProjectRateLimit{.requests = 0, .period_ms = 1000},
+                                     ProjectRateLimit{.requests = 10, .period_ms = 0},
+                                     ProjectRateLimit{.requests = -1, .period_ms = 1000},
+                                     ProjectRateLimit{.requests = 10, .period_ms = -5}}) {
+    auto r = store().SetProjectRateLimit(kP1, bad);
+    ASSERT_FALSE(r.has_value()) << bad.requests << "/" << bad.period_ms;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(store().GetProject(kP1)->rate_limit, valid);  // unchanged
+  }
+  // The argument is checked first, whether or not the project exists.
+  auto both = store().SetProjectRateLimit(kP2, ProjectRateLimit{.requests = 0, .period_ms = 1});
+  ASSERT_FALSE(both.has_value());
+  EXPECT_EQ(both.error().code, ErrorCode::kInvalidArgument);
+
+  Project bad_project = MakeProject(kP2);
+  bad_project.rate_limit = ProjectRateLimit{.requests = 5, .period_ms = 0};
+  auto created = store().CreateProject(bad_project);
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().GetProject(kP2).error().code, ErrorCode::kNotFound);
+}
+
+// ================= key guard (duplicate-abuse state) =================
+
+constexpr char kKey1[] = "65c000000000000000000001";
+constexpr char kKey2[] = "65c000000000000000000002";
+constexpr char kUnknownKey[] = "65c0000000000000000000ff";
+constexpr std::chrono::milliseconds kWindow{60'000};
+constexpr int kMaxStrikes = 5;
+constexpr std::chrono::milliseconds kBlockFor{60 * 60'000};
+
+class KeyGuardContractTest : public LeadStoreContractTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(LeadStoreContractTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(Seed());
+    for (const char* id : {kKey1, kKey2}) {
+      ASSERT_OK(store().CreateApiKey({.id = id,
+                                      .project_id = kP1,
+                                      .secret_hash = std::string(64, 'c'),
+                                      .revoked = false,
+                                      .created_at = kT0}));
+    }
+  }
+
+  KeyGuardState Strike(TimePoint now, const std::string& key = kKey1) {
+    auto r = store().RecordStrike(key, now, kWindow, kMaxStrikes, kBlockFor);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r ? *r : KeyGuardState{.strikes = -1, .blocked_until = std::nullopt};
+  }
+
+  KeyGuardState Guard(TimePoint now, const std::string& key = kKey1) {
+    auto r = store().GetKeyGuard(key, now, kWindow);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r ? *r : KeyGuardState{.strikes = -1, .blocked_until = std::nullopt};
+  }
+
+  static KeyGuardState State(int strikes, std::optional<TimePoint> blocked_until = std::nullopt) {
+    return KeyGuardState{.strikes = strikes, .blocked_until = blocked_until};
+  }
+};
+
+TEST_P(KeyGuardContractTest, AFreshKeyHasNoStrikesAndNoBlock) { EXPECT_EQ(Guard(kT0), State(0)); }
+
+TEST_P(KeyGuardContractTest, StrikesAreCountedWithinTheWindowAndForgottenAfterIt) {
+  EXPECT_EQ(Strike(At(0)), State(1));
+  EXPECT_EQ(Strike(At(10'000)), State(2));
+  EXPECT_EQ(Strike(At(20'000)), State(3));
+  EXPECT_EQ(Guard(At(20'000)), State(3));
+  EXPECT_EQ(Guard(At(59'999)), State(3));
+  // The window is (now - window, now]: a strike exactly `window` old is forgotten.
+  EXPECT_EQ(Guard(At(60'000)), State(2));
+  EXPECT_EQ(Guard(At(70'000)), State(1));
+  EXPECT_EQ(Guard(At(80'000)), State(0));
+  // A new strike counts only what is left in its own window.
+  EXPECT_EQ(Strike(At(75'000)), State(2));  // 20'000 and 75'000
+  EXPECT_EQ(Guard(At(75'000)), State(2));
+  // Keys are counted apart.
+  EXPECT_EQ(Guard(At(75'000), kKey2), State(0));
+  EXPECT_EQ(Strike(At(75'000), kKey2), State(1));
+  EXPECT_EQ(Guard(At(75'000)), State(2));
+}
+
+TEST_P(KeyGuardContractTest, TheBlockStartsExactlyWhenStrikesExceedTheMaximum) {
+  for (int i = 0; i < kMaxStrikes; ++i) {
+    EXPECT_EQ(Strike(At(i * 1000)), State(i + 1)) << "strike " << i + 1;
+  }
+  EXPECT_EQ(Guard(At(4'500)), State(kMaxStrikes));
+  const TimePoint until = At(5'000) + kBlockFor;
+  EXPECT_EQ(Strike(At(5'000)), State(kMaxStrikes + 1, until));
+  EXPECT_EQ(Guard(At(5'000)), State(kMaxStrikes + 1, until));
+  EXPECT_EQ(Guard(At(30'000)), State(kMaxStrikes + 1, until));
+  // The strikes age out of the window; the block does not.
+  EXPECT_EQ(Guard(At(120'000)), State(0, until));
+  // The other key is untouched.
+  EXPECT_EQ(Guard(At(5'000), kKey2), State(0));
+}
+
+TEST_P(KeyGuardContractTest, StrikesDuringABlockAreCountedButDoNotExtendIt) {
+  for (int i = 0; i <= kMaxStrikes; ++i) Strike(At(i));
+  const TimePoint until = At(kMaxStrikes) + kBlockFor;
+  ASSERT_EQ(Guard(At(kMaxStrikes)), State(kMaxStrikes + 1, until));
+  EXPECT_EQ(Strike(At(100)), State(kMaxStrikes + 2, until));
+  EXPECT_EQ(Strike(At(200)), State(kMaxStrikes + 3, until));
+  EXPECT_EQ(Strike(At(30 * 60'000)), State(1, until));
+  for (int i = 1; i <= 2 * kMaxStrikes; ++i) {
+    EXPECT_EQ(Strike(At(30 * 60'000 + i)), State(i + 1, until));
+  }
+  EXPECT_EQ(Guard(At(30 * 60'000 + 100)), State(2 * kMaxStrikes + 1, until));
+}
+
+TEST_P(KeyGuardContractTest, AnExpiredBlockIsHiddenAndFurtherStrikesCanBlockAgain) {
+  for (int i = 0; i <= kMaxStrikes; ++i) Strike(At(i));
+  const TimePoint until = At(kMaxStrikes) + kBlockFor;
+  EXPECT_EQ(Guard(until - std::chrono::milliseconds(1)), State(0, until));
+  // blocked_until is set only while it is in the future.
+  EXPECT_EQ(Guard(until), State(0));
+  EXPECT_EQ(Guard(until + kWindow), State(0));
+
+  // After the block, strikes start over towards a new one.
+  const TimePoint later = until + std::chrono::milliseconds(10);
+  for (int i = 0; i < kMaxStrikes; ++i) {
+    EXPECT_EQ(Strike(later + std::chrono::milliseconds(i)), State(i + 1));
+  }
+  const TimePoint sixth = later + std::chrono::milliseconds(kMaxStrikes);
+  EXPECT_EQ(Strike(sixth), State(kMaxStrikes + 1, sixth + kBlockFor));
+  EXPECT_EQ(Guard(sixth), State(kMaxStrikes + 1, sixth + kBlockFor));
+}
+
+TEST_P(KeyGuardContractTest, StrikesLeftInTheWindowWhenABlockEndsBlockAgainAtTheNextStrike) {
+  // A block shorter than the window: the strikes that caused it are still counted at its end.
+  const std::chrono::milliseconds short_block{10'000};
+  for (int i = 0; i <= kMaxStrikes; ++i) {
+    ASSERT_OK(store().RecordStrike(kKey1, At(i), kWindow, kMaxStrikes, short_block));
+  }
+  const TimePoint until = At(kMaxStrikes) + short_block;
+  EXPECT_EQ(Guard(until), State(kMaxStrikes + 1));
+  auto again = store().RecordStrike(kKey1, until, kWindow, kMaxStrikes, short_block);
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, State(kMaxStrikes + 2, until + short_block));
+}
+
+TEST_P(KeyGuardContractTest, UnblockClearsTheBlockAndTheStrikes) {
+  for (int i = 0; i <= kMaxStrikes; ++i) Strike(At(i));
+  ASSERT_EQ(Guard(At(10)).blocked_until, At(kMaxStrikes) + kBlockFor);
+  ASSERT_OK(store().UnblockKey(kKey1));
+  EXPECT_EQ(Guard(At(10)), State(0));
+  EXPECT_EQ(Strike(At(11)), State(1));
+  ASSERT_OK(store().UnblockKey(kKey1));
+  EXPECT_EQ(Guard(At(12)), State(0));
+  ASSERT_OK(store().UnblockKey(kKey2));  // nothing to lift is fine
+  EXPECT_EQ(Guard(At(12), kKey2), State(0));
+}
+
+TEST_P(KeyGuardContractTest, RevokedKeysKeepTheirState) {
+  for (int i = 0; i <= kMaxStrikes; ++i) Strike(At(i));
+  ASSERT_OK(store().RevokeApiKey(kKey1));
+  EXPECT_EQ(Guard(At(10)), State(kMaxStrikes + 1, At(kMaxStrikes) + kBlockFor));
+}
+
+TEST_P(KeyGuardContractTest, UnknownKeysAreNotFound) {
+  auto strike = store().RecordStrike(kUnknownKey, kT0, kWindow, kMaxStrikes, kBlockFor);
+  ASSERT_FALSE(strike.has_value());
+  EXPECT_EQ(strike.error().code, ErrorCode::kNotFound);
+  auto guard = store().GetKeyGuard(kUnknownKey, kT0, kWindow);
+  ASSERT_FALSE(guard.has_value());
+  EXPECT_EQ(guard.error().code, ErrorCode::kNotFound);
+  auto unblock = store().UnblockKey(kUnknownKey);
+  ASSERT_FALSE(unblock.has_value());
+  EXPECT_EQ(unblock.error().code, ErrorCode::kNotFound);
+  // ... and recorded nothing for anyone.
+  EXPECT_EQ(Guard(kT0), State(0));
+}
+
+TEST_P(KeyGuardContractTest, ConcurrentStrikesAreAllCounted) {
+  constexpr int kThreads = 8;
+  constexpr int kStrikesEach = 10;
+  std::atomic<bool> go{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      for (int i = 0; i < kStrikesEach; ++i) {
+        // A maximum nobody reaches, so every strike is a plain count.
+        if (!store().RecordStrike(kKey1, At(i), kWindow, 1000, kBlockFor)) ++failures;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Guard(At(kStrikesEach)), State(kThreads * kStrikesEach));
+}
+
+TEST_P(KeyGuardContractTest, ConcurrentStrikesPastTheMaximumBlockOnce) {
+  constexpr int kThreads = 8;
+  std::vector<Result<KeyGuardState>> results(kThreads, MakeError(ErrorCode::kInternal, ""));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      results[i] = store().RecordStrike(kKey1, At(i), kWindow, kMaxStrikes, kBlockFor);
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  // Strikes 6, 7 and 8 (in whatever order they landed) find the key blocked by strike 6.
+  std::vector<int> seen;
+  std::optional<TimePoint> until;
+  for (const auto& r : results) {
+    ASSERT_OK(r);
+    seen.push_back(r->strikes);
+    if (r->strikes <= kMaxStrikes) {
+      EXPECT_EQ(r->blocked_until, std::nullopt) << r->strikes;
+    } else {
+      ASSERT_TRUE(r->blocked_until.has_value()) << r->strikes;
+      if (r->strikes == kMaxStrikes + 1) until = r->blocked_until;
+    }
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_TRUE(until.has_value());
+  for (const auto& r : results) {
+    if (r->strikes > kMaxStrikes) {
+      EXPECT_EQ(r->blocked_until, until);
+    }
+  }
+  EXPECT_EQ(Guard(At(kThreads)), State(kThreads, until));
+}
+
+// ================= idempotency records =================
+
+constexpr char kIdemKey[] = "client-key-1";
+constexpr std::chrono::milliseconds kTtl{24 * 60 * 60'000};
+constexpr std::chrono::milliseconds kStaleAfter{5 * 60'000};
+const std::string kHashA(64, 'a');
+const std::string kHashB(64, 'b');
+
+class IdempotencyContractTest : public LeadStoreContractTest {
+ protected:
+  // The status Begin returns (and, for kReplay, the response in *replayed).
+  IdempotencyStatus Begin(TimePoint now, const std::string& hash = kHashA,
+                          const std::string& scope = kP1, const std::string& key = kIdemKey,
+                          StoredResponse* replayed = nullptr) {
+    auto r = store().BeginIdempotent(scope, key, hash, now, kTtl, kStaleAfter);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    if (!r) return IdempotencyStatus::kMismatch;
+    if (replayed != nullptr) *replayed = r->response;
+    return r->status;
+  }
+
+  StoredResponse Replayed(TimePoint now, const std::string& hash = kHashA,
+                          const std::string& scope = kP1, const std::string& key = kIdemKey) {
+    StoredResponse response;
+    EXPECT_EQ(Begin(now, hash, scope, key, &response), IdempotencyStatus::kReplay);
+    return response;
+  }
+};
+
+// Every byte value, NUL and invalid UTF-8 included: the store does not interpret the body.
+std::string AwkwardBody() {
+  std::string body = R"({"success":true,"name":"Zoë 🚀","note":"line\nbreak"})";
+  for (int c = 0; c < 256; ++c) body.push_back(static_cast<char>(c));
+  return body;
+}
+
+TEST_P(IdempotencyContractTest, TheFirstBeginStartsAndACompletedRecordIsReplayedByteForByte) {
+  EXPECT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+  const StoredResponse response{.status = 201, .body = AwkwardBody()};
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, response));
+  EXPECT_EQ(Replayed(At(1)), response);
+  EXPECT_EQ(Replayed(At(2)), response);  // replaying changes nothing
+
+  // Other statuses and an empty body round-trip too.
+  EXPECT_EQ(Begin(At(3), kHashA, kP1, "k2"), IdempotencyStatus::kStarted);
+  const StoredResponse empty{.status = 400, .body = ""};
+  ASSERT_OK(store().CompleteIdempotent(kP1, "k2", empty));
+  EXPECT_EQ(Replayed(At(4), kHashA, kP1, "k2"), empty);
+}
+
+TEST_P(IdempotencyContractTest, AnotherHashIsAMismatchWhateverTheRecordsState) {
+  ASSERT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(1), kHashB), IdempotencyStatus::kMismatch);                // in progress
+  EXPECT_EQ(Begin(At(0) + kStaleAfter, kHashB), IdempotencyStatus::kMismatch);  // stale
+  EXPECT_EQ(Begin(At(2)), IdempotencyStatus::kInProgress);  // the mismatches took nothing over
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{}"}));
+  EXPECT_EQ(Begin(At(3), kHashB), IdempotencyStatus::kMismatch);  // completed
+  EXPECT_EQ(Replayed(At(4)), (StoredResponse{.status = 200, .body = "{}"}));
+}
+
+TEST_P(IdempotencyContractTest, ARecordIsInProgressUntilStaleThenTakenOver) {
+  ASSERT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(1)), IdempotencyStatus::kInProgress);
+  EXPECT_EQ(Begin(At(0) + kStaleAfter - std::chrono::milliseconds(1)),
+            IdempotencyStatus::kInProgress);
+  // Exactly stale_after old: no longer "less than stale_after ago".
+  const TimePoint takeover = At(0) + kStaleAfter;
+  EXPECT_EQ(Begin(takeover), IdempotencyStatus::kStarted);
+  // The taken-over record counts as created at the takeover.
+  EXPECT_EQ(Begin(takeover + std::chrono::milliseconds(1)), IdempotencyStatus::kInProgress);
+  EXPECT_EQ(Begin(takeover + kStaleAfter - std::chrono::milliseconds(1)),
+            IdempotencyStatus::kInProgress);
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{\"n\":2}"}));
+  // Completed records never go stale: they replay until they expire.
+  EXPECT_EQ(Replayed(takeover + 2 * kStaleAfter), (StoredResponse{200, "{\"n\":2}"}));
+}
+
+TEST_P(IdempotencyContractTest, AnExpiredRecordIsReplacedWhateverItHeld) {
+  ASSERT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{\"old\":1}"}));
+  // Exactly ttl old is not "more than ttl": still replayed.
+  EXPECT_EQ(Replayed(At(0) + kTtl), (StoredResponse{200, "{\"old\":1}"}));
+  // Past it the record is absent: a new request, even with another body, starts afresh.
+  const TimePoint later = At(1) + kTtl;
+  EXPECT_EQ(Begin(later, kHashB), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(later + std::chrono::milliseconds(1), kHashB), IdempotencyStatus::kInProgress);
+  EXPECT_EQ(Begin(later + std::chrono::milliseconds(2), kHashA), IdempotencyStatus::kMismatch);
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 201, .body = "{\"new\":1}"}));
+  EXPECT_EQ(Replayed(later + std::chrono::milliseconds(3), kHashB),
+            (StoredResponse{201, "{\"new\":1}"}));
+
+  // An expired in-progress record (with another hash) is replaced too.
+  EXPECT_EQ(Begin(At(0), kHashA, kP1, "k2"), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(1) + kTtl, kHashB, kP1, "k2"), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(2) + kTtl, kHashB, kP1, "k2"), IdempotencyStatus::kInProgress);
+}
+
+TEST_P(IdempotencyContractTest, CompleteNeedsAnInProgressRecord) {
+  auto missing = store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{}"});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  // Still nothing there: Complete creates no record.
+  EXPECT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{\"first\":1}"}));
+  // Completing again is refused and the first response stands.
+  auto twice = store().CompleteIdempotent(kP1, kIdemKey, {.status = 500, .body = "{\"x\":1}"});
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(Replayed(At(1)), (StoredResponse{200, "{\"first\":1}"}));
+
+  // An abandoned record is gone.
+  EXPECT_EQ(Begin(At(2), kHashA, kP1, "k2"), IdempotencyStatus::kStarted);
+  ASSERT_OK(store().AbandonIdempotent(kP1, "k2"));
+  auto abandoned = store().CompleteIdempotent(kP1, "k2", {.status = 200, .body = "{}"});
+  ASSERT_FALSE(abandoned.has_value());
+  EXPECT_EQ(abandoned.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(IdempotencyContractTest, AbandonLetsTheNextAttemptStartAgain) {
+  ASSERT_EQ(Begin(At(0)), IdempotencyStatus::kStarted);
+  ASSERT_OK(store().AbandonIdempotent(kP1, kIdemKey));
+  EXPECT_EQ(Begin(At(1)), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(2)), IdempotencyStatus::kInProgress);
+  // After an abandon the key is free for another body too.
+  ASSERT_OK(store().AbandonIdempotent(kP1, kIdemKey));
+  EXPECT_EQ(Begin(At(3), kHashB), IdempotencyStatus::kStarted);
+  // Abandon deletes a completed record as well; a missing one is fine.
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{}"}));
+  ASSERT_OK(store().AbandonIdempotent(kP1, kIdemKey));
+  EXPECT_EQ(Begin(At(4)), IdempotencyStatus::kStarted);
+  ASSERT_OK(store().AbandonIdempotent(kP1, kIdemKey));
+  ASSERT_OK(store().AbandonIdempotent(kP1, kIdemKey));
+  ASSERT_OK(store().AbandonIdempotent(kP2, "never-used"));
+}
+
+TEST_P(IdempotencyContractTest, ScopesAndKeysAreIsolated) {
+  ASSERT_EQ(Begin(At(0), kHashA, kP1, kIdemKey), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(0), kHashB, kP2, kIdemKey), IdempotencyStatus::kStarted);
+  EXPECT_EQ(Begin(At(0), kHashB, kP1, "client-key-10"), IdempotencyStatus::kStarted);
+  ASSERT_OK(store().CompleteIdempotent(kP1, kIdemKey, {.status = 200, .body = "{\"p\":1}"}));
+  EXPECT_EQ(Begin(At(1), kHashB, kP2, kIdemKey), IdempotencyStatus::kInProgress);
+  ASSERT_OK(store().CompleteIdempotent(kP2, kIdemKey, {.status = 201, .body = "{\"p\":2}"}));
+  EXPECT_EQ(Replayed(At(2), kHashA, kP1, kIdemKey), (StoredResponse{200, "{\"p\":1}"}));
+  EXPECT_EQ(Replayed(At(2), kHashB, kP2, kIdemKey), (StoredResponse{201, "{\"p\":2}"}));
+  ASSERT_OK(store().AbandonIdempotent(kP2, kIdemKey));
+  EXPECT_EQ(Replayed(At(3), kHashA, kP1, kIdemKey), (StoredResponse{200, "{\"p\":1}"}));
+  EXPECT_EQ(Begin(At(3), kHashB, kP1, "client-key-10"), IdempotencyStatus::kInProgress);
+}
+
+TEST_P(IdempotencyContractTest, EightThreadsRacingOnOneKeyStartExactlyOnce) {
+  constexpr int kThreads = 8;
+  std::vector<Result<IdempotencyBegin>> results(kThreads, MakeError(ErrorCode::kInternal, ""));
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      results[i] = store().BeginIdempotent(kP1, kIdemKey, kHashA, At(i), kTtl, kStaleAfter);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int started = 0;
+  int in_progress = 0;
+  for (const auto& r : results) {
+    ASSERT_OK(r);
+    if (r->status == IdempotencyStatus::kStarted) ++started;
+    if (r->status == IdempotencyStatus::kInProgress) ++in_progress;
+  }
+  EXPECT_EQ(started, 1);
+  EXPECT_EQ(in_progress, kThreads - 1);
+}
+
 // ================= the implementations under test =================
 
 std::string FactoryName(const ::testing::TestParamInfo<LeadStoreFactory>& info) {
@@ -866,6 +1352,14 @@ std::string FactoryName(const ::testing::TestParamInfo<LeadStoreFactory>& info) 
 INSTANTIATE_TEST_SUITE_P(Memory, LeadStoreContractTest, ::testing::Values(MemoryFactory()),
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, LeadStoreContractTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Memory, KeyGuardContractTest, ::testing::Values(MemoryFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, KeyGuardContractTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Memory, IdempotencyContractTest, ::testing::Values(MemoryFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, IdempotencyContractTest, ::testing::Values(SqliteFactory()),
                          FactoryName);
 
 }  // namespace

@@ -2,6 +2,12 @@
 // override the one method it wants to count or break.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "core/lead_store.hpp"
 
 namespace leadgate::testing {
@@ -19,6 +25,10 @@ class ForwardingLeadStore : public core::LeadStore {
   }
   core::Status SetProjectActive(const std::string& id, bool active) override {
     return target_.SetProjectActive(id, active);
+  }
+  core::Status SetProjectRateLimit(const std::string& id,
+                                   std::optional<core::ProjectRateLimit> limit) override {
+    return target_.SetProjectRateLimit(id, limit);
   }
   core::Status CreateProcess(const core::Process& p) override { return target_.CreateProcess(p); }
   core::Result<std::vector<core::Process>> ListProcesses(const std::string& project_id) override {
@@ -51,6 +61,31 @@ class ForwardingLeadStore : public core::LeadStore {
     return target_.RecordCallAttempt(attempt_id, project_id, lead_id, phone, at);
   }
   core::Status Ping() override { return target_.Ping(); }
+
+  core::Result<core::IdempotencyBegin> BeginIdempotent(
+      const std::string& scope, const std::string& key, const std::string& request_hash,
+      core::TimePoint now, std::chrono::milliseconds ttl,
+      std::chrono::milliseconds stale_after) override {
+    return target_.BeginIdempotent(scope, key, request_hash, now, ttl, stale_after);
+  }
+  core::Status CompleteIdempotent(const std::string& scope, const std::string& key,
+                                  const core::StoredResponse& response) override {
+    return target_.CompleteIdempotent(scope, key, response);
+  }
+  core::Status AbandonIdempotent(const std::string& scope, const std::string& key) override {
+    return target_.AbandonIdempotent(scope, key);
+  }
+
+  core::Result<core::KeyGuardState> RecordStrike(const std::string& key_id, core::TimePoint now,
+                                                 std::chrono::milliseconds window, int max_strikes,
+                                                 std::chrono::milliseconds block_for) override {
+    return target_.RecordStrike(key_id, now, window, max_strikes, block_for);
+  }
+  core::Result<core::KeyGuardState> GetKeyGuard(const std::string& key_id, core::TimePoint now,
+                                                std::chrono::milliseconds window) override {
+    return target_.GetKeyGuard(key_id, now, window);
+  }
+  core::Status UnblockKey(const std::string& key_id) override { return target_.UnblockKey(key_id); }
 
  private:
   core::LeadStore& target_;

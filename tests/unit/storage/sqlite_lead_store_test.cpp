@@ -1,12 +1,14 @@
 // SqliteLeadStore beyond the shared contract (tests/contract/lead_store_contract_test.cpp): the
-// file outlives the object, migrations, the pragmas in effect, and races between threads and
-// between two stores on one file.
+// file outlives the object, migrations (from an empty file and from the released schema 1), the
+// pragmas in effect, the idempotency sweep, and races between threads and between two stores on
+// one file.
 #include "storage/sqlite_lead_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -61,7 +63,8 @@ class SqliteLeadStoreTest : public ::testing::Test {
   }
 
   static void Seed(core::LeadStore& store) {
-    ASSERT_OK(store.CreateProject({.id = kProject, .name = "p", .created_at = kT0}));
+    ASSERT_OK(store.CreateProject(
+        {.id = kProject, .name = "p", .created_at = kT0, .rate_limit = std::nullopt}));
     ASSERT_OK(store.CreateProcess(
         {.id = kProcessA, .project_id = kProject, .name = "a", .created_at = kT0}));
     ASSERT_OK(store.CreateProcess(
@@ -329,6 +332,235 @@ TEST_F(SqliteLeadStoreTest, ReadsAreServedWhileManyThreadsRead) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// ---- 0002: rate limits, key guard, idempotency ----
+
+constexpr char kKey[] = "65c000000000000000000001";
+constexpr std::chrono::milliseconds kTtl{24 * 60 * 60'000};
+constexpr std::chrono::milliseconds kStaleAfter{5 * 60'000};
+
+TEST_F(SqliteLeadStoreTest, LimitsBlocksAndIdempotencyRecordsSurviveReopening) {
+  const core::StoredResponse response{.status = 201,
+                                      .body = std::string("{\"a\":\"\xff\0\x01\"}", 11)};
+  const core::TimePoint until = kT0 + std::chrono::minutes(60);
+  {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_NO_FATAL_FAILURE(Seed(*store));
+    ASSERT_OK(store->SetProjectRateLimit(kProject, core::ProjectRateLimit{7, 1000}));
+    ASSERT_OK(store->CreateApiKey({.id = kKey,
+                                   .project_id = kProject,
+                                   .secret_hash = std::string(64, 'e'),
+                                   .created_at = kT0}));
+    auto strike =
+        store->RecordStrike(kKey, kT0, std::chrono::seconds(60), 0, std::chrono::minutes(60));
+    ASSERT_OK(strike);
+    ASSERT_EQ(strike->blocked_until, until);
+    auto begin = store->BeginIdempotent(kProject, "k", "hash", kT0, kTtl, kStaleAfter);
+    ASSERT_OK(begin);
+    ASSERT_EQ(begin->status, core::IdempotencyStatus::kStarted);
+    ASSERT_OK(store->CompleteIdempotent(kProject, "k", response));
+    ASSERT_OK(store->BeginIdempotent(kProject, "running", "hash", kT0, kTtl, kStaleAfter));
+  }
+
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetProject(kProject)->rate_limit, (core::ProjectRateLimit{7, 1000}));
+  auto guard = store->GetKeyGuard(kKey, kT0 + std::chrono::seconds(1), std::chrono::seconds(60));
+  ASSERT_OK(guard);
+  EXPECT_EQ(*guard, (core::KeyGuardState{.strikes = 1, .blocked_until = until}));
+  auto replay =
+      store->BeginIdempotent(kProject, "k", "hash", kT0 + std::chrono::hours(1), kTtl, kStaleAfter);
+  ASSERT_OK(replay);
+  EXPECT_EQ(replay->status, core::IdempotencyStatus::kReplay);
+  EXPECT_EQ(replay->response, response);
+  auto running = store->BeginIdempotent(kProject, "running", "hash", kT0 + std::chrono::minutes(1),
+                                        kTtl, kStaleAfter);
+  ASSERT_OK(running);
+  EXPECT_EQ(running->status, core::IdempotencyStatus::kInProgress);
+}
+
+// Two stores on one file stand for two leadgate processes: only SQLite's write lock stands
+// between their claims.
+TEST_F(SqliteLeadStoreTest, TwoStoresOnOneFileRacingOnOneIdempotencyKeyStartExactlyOnce) {
+  auto first = OpenOrDie();
+  auto second = OpenOrDie();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  for (int round = 0; round < 5; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    constexpr int kThreads = 16;
+    std::vector<core::Result<core::IdempotencyBegin>> results(
+        kThreads, core::MakeError(ErrorCode::kInternal, "not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        SqliteLeadStore& store = i % 2 ? *second : *first;
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        results[i] = store.BeginIdempotent(kProject, key, "hash", kT0, kTtl, kStaleAfter);
+      });
+    }
+    for (auto& t : threads) t.join();
+    int started = 0;
+    int in_progress = 0;
+    for (const auto& r : results) {
+      ASSERT_OK(r);
+      if (r->status == core::IdempotencyStatus::kStarted) ++started;
+      if (r->status == core::IdempotencyStatus::kInProgress) ++in_progress;
+    }
+    EXPECT_EQ(started, 1) << key;
+    EXPECT_EQ(in_progress, kThreads - 1) << key;
+  }
+}
+
+TEST_F(SqliteLeadStoreTest, TwoStoresOnOneFileCountEveryStrike) {
+  auto first = OpenOrDie();
+  auto second = OpenOrDie();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Seed(*first));
+  ASSERT_OK(first->CreateApiKey({.id = kKey,
+                                 .project_id = kProject,
+                                 .secret_hash = std::string(64, 'e'),
+                                 .created_at = kT0}));
+  constexpr int kThreads = 8;
+  constexpr int kEach = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      SqliteLeadStore& store = i % 2 ? *second : *first;
+      for (int n = 0; n < kEach; ++n) {
+        if (!store.RecordStrike(kKey, kT0, std::chrono::seconds(60), 1000, std::chrono::hours(1)))
+          ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(second->GetKeyGuard(kKey, kT0, std::chrono::seconds(60))->strikes, kThreads * kEach);
+}
+
+// A database written by a leadgate that knew only 0001 (the released schema) gains 0002 on open
+// and keeps its rows; the new columns start out empty.
+TEST_F(SqliteLeadStoreTest, ASchemaVersion1DatabaseMigratesToTheCurrentSchemaKeepingItsData) {
+  const auto migrations = SqliteMigrations();
+  ASSERT_GE(migrations.size(), 2u);
+  ASSERT_EQ(migrations[0].version, 1);
+  ASSERT_EQ(migrations[1].version, 2);
+  std::filesystem::create_directories(dir_.path() / "data");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "BEGIN;" + std::string(migrations[0].sql) +
+        "INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0);"
+        "INSERT INTO projects (id, name, region, active, created_at) "
+        "VALUES ('65a000000000000000000001', 'old', 'GB', 1, 1795953600123);"
+        "INSERT INTO processes (id, project_seq, name, created_at) "
+        "VALUES ('65b000000000000000000001', 1, 'a', 1795953600123);"
+        "INSERT INTO api_keys (id, project_id, secret_hash, revoked, created_at) VALUES "
+        "('65c000000000000000000001', '65a000000000000000000001', '" +
+        std::string(64, 'd') +
+        "', 0, 1795953600123);"
+        "INSERT INTO leads (id, project_seq, process_seq, phone, state, attempts, created_at, "
+        "updated_at) VALUES ('65d000000000000000000001', 1, 1, '+14155552671', 'created', 0, "
+        "1795953600123, 1795953600123);"
+        "COMMIT;";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->EffectivePragmas()->schema_version, migrations.back().version);
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT version FROM schema_migrations ORDER BY version").size(),
+            migrations.size());
+  auto project = store->GetProject(kProject);
+  ASSERT_OK(project);
+  EXPECT_EQ(project->name, "old");
+  EXPECT_EQ(project->region, "GB");
+  EXPECT_EQ(project->rate_limit, std::nullopt);
+  EXPECT_EQ(store->CountLeads(kProject).value(), 1);
+  auto lead = store->GetLead(kProject, "65d000000000000000000001");
+  ASSERT_OK(lead);
+  ASSERT_TRUE(lead->has_value());
+  EXPECT_EQ((*lead)->phone, "+14155552671");
+  auto key = store->FindApiKey(kKey);
+  ASSERT_OK(key);
+  ASSERT_TRUE(key->has_value());
+  EXPECT_EQ((*key)->secret_hash, std::string(64, 'd'));
+  auto guard = store->GetKeyGuard(kKey, kT0, std::chrono::seconds(60));
+  ASSERT_OK(guard);
+  EXPECT_EQ(*guard, core::KeyGuardState{});
+  // And the new tables and columns work.
+  ASSERT_OK(store->SetProjectRateLimit(kProject, core::ProjectRateLimit{3, 500}));
+  EXPECT_EQ(store->GetProject(kProject)->rate_limit, (core::ProjectRateLimit{3, 500}));
+  ASSERT_OK(store->RecordStrike(kKey, kT0, std::chrono::seconds(60), 5, std::chrono::hours(1)));
+  auto begin = store->BeginIdempotent(kProject, "k", "h", kT0, kTtl, kStaleAfter);
+  ASSERT_OK(begin);
+  EXPECT_EQ(begin->status, core::IdempotencyStatus::kStarted);
+}
+
+// The schema itself refuses a half-set rate limit, whatever code writes it.
+TEST_F(SqliteLeadStoreTest, TheSchemaRefusesAHalfSetRateLimit) {
+  {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_NO_FATAL_FAILURE(Seed(*store));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
+  for (const char* sql :
+       {"UPDATE projects SET rate_limit_requests = 5",
+        "UPDATE projects SET rate_limit_period_ms = 5",
+        "UPDATE projects SET rate_limit_requests = 0, rate_limit_period_ms = 5",
+        "UPDATE projects SET rate_limit_requests = 5, rate_limit_period_ms = 0"}) {
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_CONSTRAINT) << sql;
+  }
+  EXPECT_EQ(
+      sqlite3_exec(db, "UPDATE projects SET rate_limit_requests = 5, rate_limit_period_ms = 6",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+}
+
+// BeginIdempotent deletes other keys' expired records, a bounded number per call, oldest first.
+TEST_F(SqliteLeadStoreTest, BeginSweepsExpiredRecordsAFewAtATime) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  constexpr int kOld = 250;
+  for (int i = 0; i < kOld; ++i) {
+    ASSERT_OK(store->BeginIdempotent(kProject, "old-" + std::to_string(i), "h",
+                                     kT0 + std::chrono::milliseconds(i), kTtl, kStaleAfter));
+  }
+  ASSERT_OK(store->BeginIdempotent(kProject, "young", "h", kT0 + kTtl, kTtl, kStaleAfter));
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM idempotency_keys"),
+            std::vector<std::string>{std::to_string(kOld + 1)});
+
+  // Everything "old-*" is expired from here on; each Begin removes at most 100 of them.
+  const core::TimePoint later = kT0 + kTtl + std::chrono::milliseconds(kOld);
+  ASSERT_OK(store->BeginIdempotent(kProject, "new-0", "h", later, kTtl, kStaleAfter));
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM idempotency_keys"),
+            std::vector<std::string>{std::to_string(kOld - 100 + 2)});
+  // Oldest first: old-0 .. old-99 went.
+  EXPECT_EQ(
+      RawQuery(DbPath(), "SELECT min(created_at) - " + std::to_string(core::ToUnixMillis(kT0)) +
+                             " FROM idempotency_keys"),
+      std::vector<std::string>{"100"});
+  for (int i = 1; i < 3; ++i) {
+    ASSERT_OK(store->BeginIdempotent(kProject, "new-" + std::to_string(i), "h", later, kTtl,
+                                     kStaleAfter));
+  }
+  // Only the unexpired records are left.
+  EXPECT_EQ(RawQuery(DbPath(),
+                     "SELECT idempotency_key FROM idempotency_keys ORDER BY created_at, "
+                     "idempotency_key"),
+            (std::vector<std::string>{"young", "new-0", "new-1", "new-2"}));
 }
 
 }  // namespace
