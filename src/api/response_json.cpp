@@ -201,6 +201,27 @@ std::string EncodeInvalidProjectIds(const core::InvalidProjectIds& invalid,
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string EncodeKeyStatus(std::string_view key_id, std::string_view project_id, int strikes,
+                            const std::optional<core::TimePoint>& blocked_until) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  Key(w, "keyId");
+  String(w, key_id);
+  Key(w, "projectId");
+  String(w, project_id);
+  Key(w, "strikes");
+  w.Int(strikes);
+  Key(w, "blockedUntil");
+  if (blocked_until) {
+    String(w, core::FormatIso8601(*blocked_until));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 std::string EncodeError(std::string_view message) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);

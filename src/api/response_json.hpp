@@ -5,6 +5,7 @@
 // copied in verbatim as a raw value: it was validated on the way in.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ std::string EncodeLeadError(const core::LeadError& error);
 // The 403 body of check 5.
 std::string EncodeInvalidProjectIds(const core::InvalidProjectIds& invalid,
                                     const std::vector<core::LeadInput>& leads);
+
+// GET /keys/self: {"keyId", "projectId", "strikes", "blockedUntil": ISO 8601 | null}
+std::string EncodeKeyStatus(std::string_view key_id, std::string_view project_id, int strikes,
+                            const std::optional<core::TimePoint>& blocked_until);
 
 // {"error": message}
 std::string EncodeError(std::string_view message);

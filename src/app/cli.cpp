@@ -16,6 +16,7 @@
 #include "app/serve.hpp"
 #include "core/clock.hpp"
 #include "core/object_id.hpp"
+#include "limits/duplicate_guard.hpp"
 
 namespace leadgate::app {
 namespace {
@@ -28,10 +29,15 @@ constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
   serve    [--listen HOST:PORT] [--db PATH] [--threads N] [--workers N]
            [--body-limit BYTES] [--max-leads N] [--sync full|normal]
            [--header-timeout-ms N] [--body-timeout-ms N]
+           [--rate-limit-requests N] [--rate-limit-period-ms MS]
+           [--dup-max-strikes N] [--dup-window-ms MS] [--dup-block-ms MS]
+           [--idempotency-ttl-ms MS]
   project  create --name NAME [--region CC] | list | deactivate --project ID
            | activate --project ID
+           | set-limit --project ID (--requests N --per-seconds S | --clear)
   process  create --project ID --name NAME | list --project ID
-  key      create --project ID | revoke --key-id ID
+  key      create --project ID | revoke --key-id ID | status --key-id ID
+           | unblock --key-id ID
   demo     [--listen HOST:PORT]   create (or reuse) a demo project and print a curl line
 
 Every admin command takes --db PATH (default var/leadgate.db) and --json (one JSON object on
@@ -58,6 +64,7 @@ std::string ScalarText(const Value& v) {
   if (v.IsString()) return v.GetString();
   if (v.IsBool()) return v.GetBool() ? "true" : "false";
   if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsNull()) return "-";
   return "";
 }
 
@@ -115,9 +122,11 @@ Value ProcessJson(const core::Process& p, Document::AllocatorType& a) {
 // Runs an admin command: parses flags, opens the store, calls `body`, prints its output.
 int RunAdmin(const std::vector<std::string>& args, std::set<std::string> valued,
              const std::function<core::Status(const Flags&, core::LeadStore&, Admin&, Output&)>&
-                 body) {
+                 body,
+             std::set<std::string> switches = {}) {
   valued.insert("db");
-  auto flags = Flags::Parse(args, valued, {"json"});
+  switches.insert("json");
+  auto flags = Flags::Parse(args, valued, switches);
   if (!flags) return Fail(flags.error());
   if (flags->positional().size() > 0) return Fail("unexpected argument " + flags->positional()[0], 2);
   StoreOptions store_options;
@@ -169,6 +178,35 @@ int ProjectCommand(const std::string& verb, const std::vector<std::string>& args
       out.Set("active", active);
       return {};
     });
+  }
+  if (verb == "set-limit") {
+    return RunAdmin(args, {"project", "requests", "per-seconds"},
+                    [](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+      auto id = f.Require("project");
+      if (!id) return std::unexpected(id.error());
+      std::optional<core::ProjectRateLimit> limit;
+      if (!f.Has("clear")) {
+        auto requests = f.GetInt("requests", 0, 1, 1'000'000'000);
+        auto seconds = f.GetInt("per-seconds", 0, 1, 86'400 * 365);
+        if (!requests) return std::unexpected(requests.error());
+        if (!seconds) return std::unexpected(seconds.error());
+        if (!f.Has("requests") || !f.Has("per-seconds")) {
+          return core::MakeError(core::ErrorCode::kInvalidArgument,
+                                 "--requests and --per-seconds are required (or --clear)");
+        }
+        limit = core::ProjectRateLimit{*requests, *seconds * 1000};
+      }
+      if (auto s = store.SetProjectRateLimit(*id, limit); !s) return s;
+      out.Set("projectId", *id);
+      if (limit) {
+        out.Set("requests", Value(static_cast<int64_t>(limit->requests)));
+        out.Set("perSeconds", Value(static_cast<int64_t>(limit->period_ms / 1000)));
+      } else {
+        out.Set("requests", Value(rapidjson::kNullType));
+        out.Set("perSeconds", Value(rapidjson::kNullType));
+      }
+      return {};
+    }, {"clear"});
   }
   return Fail("unknown command: project " + verb + "\n" + kUsage, 2);
 }
@@ -228,13 +266,43 @@ int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
       return {};
     });
   }
+  if (verb == "status" || verb == "unblock") {
+    const bool unblock = verb == "unblock";
+    return RunAdmin(args, {"key-id"}, [unblock](const Flags& f, core::LeadStore& store, Admin&,
+                                                Output& out) -> core::Status {
+      auto id = f.Require("key-id");
+      if (!id) return std::unexpected(id.error());
+      auto key = store.FindApiKey(*id);
+      if (!key) return std::unexpected(key.error());
+      if (!*key) return core::MakeError(core::ErrorCode::kNotFound, "no key " + *id);
+      core::SystemClock clock;
+      const limits::DuplicateGuard guard(store, clock, limits::GuardPolicy{});
+      if (unblock) {
+        if (auto s = guard.Unblock(*id); !s) return s;
+      }
+      auto state = guard.State(*id);
+      if (!state) return std::unexpected(state.error());
+      out.Set("keyId", *id);
+      out.Set("projectId", (*key)->project_id);
+      out.Set("revoked", (*key)->revoked);
+      out.Set("strikes", Value(state->strikes));
+      if (state->blocked_until) {
+        out.Set("blockedUntil", core::FormatIso8601(*state->blocked_until));
+      } else {
+        out.Set("blockedUntil", Value(rapidjson::kNullType));
+      }
+      return {};
+    });
+  }
   return Fail("unknown command: key " + verb + "\n" + kUsage, 2);
 }
 
 int ServeCommand(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"listen", "db", "threads", "workers", "body-limit", "max-leads",
-                             "sync", "header-timeout-ms", "body-timeout-ms"},
+                             "sync", "header-timeout-ms", "body-timeout-ms",
+                             "rate-limit-requests", "rate-limit-period-ms", "dup-max-strikes",
+                             "dup-window-ms", "dup-block-ms", "idempotency-ttl-ms"},
                             {});
   if (!flags) return Fail(flags.error());
   if (!flags->positional().empty()) return Fail("unexpected argument " + flags->positional()[0], 2);
@@ -249,9 +317,23 @@ int ServeCommand(const std::vector<std::string>& args) {
   auto max_leads = flags->GetInt("max-leads", static_cast<long long>(config.max_leads), 1, 100000);
   auto header_ms = flags->GetInt("header-timeout-ms", config.header_timeout.count(), 1, 3600000);
   auto body_ms = flags->GetInt("body-timeout-ms", config.body_timeout.count(), 1, 3600000);
-  for (const auto* r : {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms}) {
+  constexpr long long kDay = 86'400'000;
+  auto rate_requests = flags->GetInt("rate-limit-requests", config.rate_limit.requests, 1,
+                                     1'000'000'000);
+  auto rate_period = flags->GetInt("rate-limit-period-ms", config.rate_limit.period.count(), 1,
+                                   kDay * 365);
+  auto strikes = flags->GetInt("dup-max-strikes", config.guard.max_strikes, 0, 1'000'000);
+  auto window = flags->GetInt("dup-window-ms", config.guard.window.count(), 1, kDay * 365);
+  auto block = flags->GetInt("dup-block-ms", config.guard.block_for.count(), 1, kDay * 365);
+  auto ttl = flags->GetInt("idempotency-ttl-ms", config.idempotency.ttl.count(), 1, kDay * 365);
+  for (const auto* r : {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms,
+                        &rate_requests, &rate_period, &strikes, &window, &block, &ttl}) {
     if (!*r) return Fail(r->error());
   }
+  config.rate_limit = {*rate_requests, std::chrono::milliseconds(*rate_period)};
+  config.guard = {static_cast<int>(*strikes), std::chrono::milliseconds(*window),
+                  std::chrono::milliseconds(*block)};
+  config.idempotency.ttl = std::chrono::milliseconds(*ttl);
   config.io_threads = static_cast<int>(*threads);
   config.workers = static_cast<int>(*workers);
   config.body_limit = static_cast<std::size_t>(*body_limit);

@@ -14,6 +14,7 @@
 #include "http/api_router.hpp"
 #include "http/initiate_handler.hpp"
 #include "http/server.hpp"
+#include "limits/local_rate_limiter.hpp"
 
 namespace leadgate::app {
 namespace {
@@ -64,7 +65,11 @@ int RunServe(const ServeConfig& config) {
                           ? config.workers
                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   boost::asio::thread_pool pool(static_cast<std::size_t>(workers));
-  http::ApiRouter router(authenticator, initiate, **store, pool);
+  limits::LocalRateLimiter limiter(clock);
+  limits::DuplicateGuard guard(**store, clock, config.guard);
+  http::IdempotencyGate idempotency(**store, clock, config.idempotency);
+  http::ApiRouter router(authenticator, initiate, **store,
+                         http::RouteLimits{limiter, config.rate_limit, guard, idempotency}, pool);
 
   server_options.io_threads = config.io_threads;
   server_options.body_limit = config.body_limit;

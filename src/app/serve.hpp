@@ -9,6 +9,9 @@
 #include <string>
 
 #include "app/open_store.hpp"
+#include "http/idempotency_gate.hpp"
+#include "limits/duplicate_guard.hpp"
+#include "limits/gcra.hpp"
 
 namespace leadgate::app {
 
@@ -28,6 +31,13 @@ struct ServeConfig {
   // A client must send a request's header, then its body, within these. Defaults: 10 s, 30 s.
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
+  // Requests per period per project, unless the project has its own limit
+  // (`leadgate project set-limit`). Default: 100 per 5 s, all of it usable as a burst.
+  limits::RateLimit rate_limit;
+  // Duplicate-abuse blocking. Default: more than 5 strikes in 60 s block a key for 60 minutes.
+  limits::GuardPolicy guard;
+  // Idempotency-Key records. Default: replayed for 24 h.
+  http::IdempotencyOptions idempotency;
 };
 
 // Blocks until a signal asks it to stop. Prints "leadgate: listening on http://HOST:PORT" on

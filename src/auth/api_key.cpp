@@ -47,9 +47,9 @@ std::optional<ParsedToken> ParseToken(std::string_view token) {
   return ParsedToken{std::string(key_id), std::string(secret)};
 }
 
-std::string HashSecret(std::string_view secret) {
+std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest.data());
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
   return Hex(digest.data(), digest.size());
 }
 

@@ -23,8 +23,11 @@ struct ParsedToken {
 // nullopt unless `token` has exactly the format above.
 std::optional<ParsedToken> ParseToken(std::string_view token);
 
+// Lower-case hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
+
 // Lower-case hex SHA-256 of the secret.
-std::string HashSecret(std::string_view secret);
+inline std::string HashSecret(std::string_view secret) { return Sha256Hex(secret); }
 
 // Constant-time comparison of HashSecret(secret) with a stored hash.
 bool SecretMatches(std::string_view secret, std::string_view stored_hash);

@@ -49,7 +49,7 @@ std::size_t IngestReport::DuplicateRejections() const {
   return n;
 }
 
-Result<IngestOutcome> IngestService::Ingest(IngestRequest request) const {
+Result<IngestOutcome> IngestService::Ingest(const IngestRequest& request) const {
   // Check 4: the count, before any per-lead work.
   if (request.leads.size() + request.lead_ids.size() > limits_.max_leads_per_request) {
     return TooManyLeads{limits_.max_leads_per_request};

@@ -85,7 +85,7 @@ class IngestService {
   // one), then each lead on its own. Errors are store failures (kUnavailable / kInternal);
   // after one, nothing of the request was written.
   // Thread-safe.
-  Result<IngestOutcome> Ingest(IngestRequest request) const;
+  Result<IngestOutcome> Ingest(const IngestRequest& request) const;
 
   const IngestLimits& limits() const { return limits_; }
 

@@ -7,6 +7,7 @@
 #include "http/json_error.hpp"
 #include "http/log.hpp"
 #include "http/query.hpp"
+#include "http/rate_limit_headers.hpp"
 
 namespace leadgate::http {
 namespace {
@@ -15,6 +16,7 @@ namespace bh = boost::beast::http;
 
 constexpr std::string_view kBulkInitiate = "/api/v1/leads/bulk/initiate";
 constexpr std::string_view kInitiate = "/api/v1/leads/initiate";
+constexpr std::string_view kKeySelf = "/api/v1/keys/self";
 
 Response Error(const Request& req, bh::status status, std::string_view message) {
   return MakeJsonResponse(req.version(), req.keep_alive(), status, api::EncodeError(message));
@@ -22,7 +24,7 @@ Response Error(const Request& req, bh::status status, std::string_view message) 
 
 Response MethodNotAllowed(const Request& req, std::string_view allow) {
   Response res = Error(req, bh::status::method_not_allowed, "Method not allowed");
-  res.set(bh::field::allow, std::string(allow));
+  res.set(bh::field::allow, allow);
   return res;
 }
 
@@ -42,6 +44,11 @@ bool IsJsonContentType(std::string_view value) {
 
 bool IsGet(const Request& req) {
   return req.method() == bh::verb::get || req.method() == bh::verb::head;
+}
+
+limits::RateLimit ProjectLimit(const core::Project& project, const limits::RateLimit& fallback) {
+  if (!project.rate_limit) return fallback;
+  return {project.rate_limit->requests, std::chrono::milliseconds(project.rate_limit->period_ms)};
 }
 
 }  // namespace
@@ -80,8 +87,13 @@ Response ApiRouter::Dispatch(const Request& req) const {
   }
 
   const bool bulk = path == kBulkInitiate;
-  if (!bulk && path != kInitiate) return Error(req, bh::status::not_found, "Not found");
-  if (req.method() != bh::verb::post) return MethodNotAllowed(req, "POST");
+  const bool key_self = path == kKeySelf;
+  if (!bulk && !key_self && path != kInitiate) {
+    return Error(req, bh::status::not_found, "Not found");
+  }
+  if (key_self ? !IsGet(req) : req.method() != bh::verb::post) {
+    return MethodNotAllowed(req, key_self ? "GET, HEAD" : "POST");
+  }
 
   auto principal = authenticator_.Authenticate(req[bh::field::authorization]);
   if (!principal) {
@@ -97,10 +109,49 @@ Response ApiRouter::Dispatch(const Request& req) const {
         return StoreFailure(req, principal.error());
     }
   }
-  if (!IsJsonContentType(req[bh::field::content_type])) {
-    return Error(req, bh::status::unsupported_media_type, "Content-Type must be application/json");
-  }
-  return bulk ? initiate_.Bulk(req, *principal) : initiate_.Single(req, *principal);
+  return key_self ? KeySelf(req, *principal) : LeadRoute(req, *principal, bulk);
+}
+
+Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& principal,
+                              bool bulk) const {
+  // Every authenticated request counts against the project's rate, blocked keys' too: the
+  // limit protects the service, whoever is calling.
+  const limits::RateLimit limit = ProjectLimit(principal.project, limits_.default_limit);
+  auto decision = limits_.limiter.Allow(principal.project.id, limit);
+  if (!decision) return StoreFailure(req, decision.error());
+  if (!decision->allowed) return RateLimitExceeded(req, limit, *decision);
+
+  Response res = [&]() -> Response {
+    auto guard = limits_.guard.State(principal.key_id);
+    if (!guard) return StoreFailure(req, guard.error());
+    if (guard->blocked_until) return KeyBlocked(req, limits_.guard.BlockLeft(*guard));
+    if (!IsJsonContentType(req[bh::field::content_type])) {
+      return Error(req, bh::status::unsupported_media_type,
+                   "Content-Type must be application/json");
+    }
+
+    const IdempotencyGate::Claim claim = limits_.idempotency.Begin(req, principal.project.id);
+    if (claim.early) return *claim.early;  // a replay never strikes
+    InitiateResult result = bulk ? initiate_.Bulk(req, principal) : initiate_.Single(req, principal);
+    if (!result.dry_run && limits::IsStrike(result.items, result.duplicates)) {
+      if (auto strike = limits_.guard.Strike(principal.key_id); !strike) {
+        // The request itself succeeded; losing one strike is better than failing it.
+        LogError("duplicate guard", strike.error().ToString());
+      }
+    }
+    limits_.idempotency.Finish(claim, result.response);
+    return std::move(result.response);
+  }();
+  SetRateLimitHeaders(res, limit, *decision);
+  return res;
+}
+
+Response ApiRouter::KeySelf(const Request& req, const auth::Principal& principal) const {
+  auto guard = limits_.guard.State(principal.key_id);
+  if (!guard) return StoreFailure(req, guard.error());
+  return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::ok,
+                          api::EncodeKeyStatus(principal.key_id, principal.project.id,
+                                               guard->strikes, guard->blocked_until));
 }
 
 }  // namespace leadgate::http

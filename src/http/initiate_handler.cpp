@@ -35,7 +35,7 @@ Response StoreFailure(const Request& req, const core::Error& error) {
   return Error(req, bh::status::internal_server_error, "Internal server error");
 }
 
-Response InitiateHandler::Bulk(const Request& req, const auth::Principal& principal) const {
+InitiateResult InitiateHandler::Bulk(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeBulkInitiate(req.body());
   if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
   if (!body->leads.present && !body->lead_ids.present) {
@@ -53,10 +53,7 @@ Response InitiateHandler::Bulk(const Request& req, const auth::Principal& princi
   request.init = body->init.value.value_or(true);
   request.dry_run = DryRun(req);
 
-  // The service consumes the request; the encoder needs the items as sent.
-  std::vector<core::LeadInput> leads = request.leads;
-  std::vector<core::LeadIdInput> lead_ids = request.lead_ids;
-  auto outcome = service_.Ingest(std::move(request));
+  auto outcome = service_.Ingest(request);
   if (!outcome) return StoreFailure(req, outcome.error());
 
   if (const auto* too_many = std::get_if<core::TooManyLeads>(&*outcome)) {
@@ -64,7 +61,7 @@ Response InitiateHandler::Bulk(const Request& req, const auth::Principal& princi
                  "Maximum of " + std::to_string(too_many->limit) + " leads allowed per request");
   }
   if (const auto* invalid = std::get_if<core::InvalidProjectIds>(&*outcome)) {
-    return Json(req, bh::status::forbidden, api::EncodeInvalidProjectIds(*invalid, leads));
+    return Json(req, bh::status::forbidden, api::EncodeInvalidProjectIds(*invalid, request.leads));
   }
   if (const auto* missing = std::get_if<core::ProcessNotFound>(&*outcome)) {
     return Error(req, bh::status::not_found,
@@ -72,12 +69,14 @@ Response InitiateHandler::Bulk(const Request& req, const auth::Principal& princi
   }
   const auto format =
       QueryParam(req.target(), "v") == "1.2" ? api::BulkFormat::kV12 : api::BulkFormat::kDefault;
-  return Json(
-      req, bh::status::ok,
-      api::EncodeBulkReport(std::get<core::IngestReport>(*outcome), leads, lead_ids, format));
+  const auto& report = std::get<core::IngestReport>(*outcome);
+  return {Json(req, bh::status::ok,
+               api::EncodeBulkReport(report, request.leads, request.lead_ids, format)),
+          report.ItemCount(), report.DuplicateRejections(), request.dry_run};
 }
 
-Response InitiateHandler::Single(const Request& req, const auth::Principal& principal) const {
+InitiateResult InitiateHandler::Single(const Request& req,
+                                       const auth::Principal& principal) const {
   auto body = api::DecodeSingleInitiate(req.body());
   if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
   if (!body->lead && !body->lead_id) {
@@ -102,7 +101,7 @@ Response InitiateHandler::Single(const Request& req, const auth::Principal& prin
     request.lead_ids.push_back(std::move(*body->lead_id));
   }
 
-  auto outcome = service_.Ingest(std::move(request));
+  auto outcome = service_.Ingest(request);
   if (!outcome) return StoreFailure(req, outcome.error());
   if (std::holds_alternative<core::InvalidProjectIds>(*outcome)) {
     return Error(req, bh::status::forbidden, "projectId does not match authenticated project");
@@ -117,14 +116,16 @@ Response InitiateHandler::Single(const Request& req, const auth::Principal& prin
   }
   const auto& report = std::get<core::IngestReport>(*outcome);
   const core::ItemOutcome& item = report.leads.empty() ? report.lead_ids[0] : report.leads[0];
+  InitiateResult result{Response{}, 1, report.DuplicateRejections(), request.dry_run};
   if (const auto* lead = std::get_if<core::Lead>(&item)) {
-    return Json(req, bh::status::ok, api::EncodeSingleSuccess(*lead));
+    result.response = Json(req, bh::status::ok, api::EncodeSingleSuccess(*lead));
+  } else if (const auto& error = std::get<core::LeadError>(item);
+             error.code == core::LeadErrorCode::kLeadNotFound) {
+    result.response = Error(req, bh::status::not_found, "Lead not found");
+  } else {
+    result.response = Json(req, bh::status::bad_request, api::EncodeLeadError(error));
   }
-  const auto& error = std::get<core::LeadError>(item);
-  if (error.code == core::LeadErrorCode::kLeadNotFound) {
-    return Error(req, bh::status::not_found, "Lead not found");
-  }
-  return Json(req, bh::status::bad_request, api::EncodeLeadError(error));
+  return result;
 }
 
 }  // namespace leadgate::http

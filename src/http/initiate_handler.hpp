@@ -11,13 +11,26 @@
 
 namespace leadgate::http {
 
+// What an initiate request did, beyond its response: the duplicate-abuse accounting needs it.
+struct InitiateResult {
+  // Early rejections (400 / 403 / 404 / 5xx) processed nothing.
+  InitiateResult(Response r) : response(std::move(r)) {}  // NOLINT(google-explicit-constructor)
+  InitiateResult(Response r, std::size_t n, std::size_t dups, bool dry)
+      : response(std::move(r)), items(n), duplicates(dups), dry_run(dry) {}
+
+  Response response;
+  std::size_t items = 0;       // leads + leadIds that were processed (0 if rejected before)
+  std::size_t duplicates = 0;  // of those, rejected for a duplicate reason
+  bool dry_run = false;
+};
+
 class InitiateHandler {
  public:
   explicit InitiateHandler(const core::IngestService& service) : service_(service) {}
 
   // Thread-safe. Never throws for bad input; store failures become 503 / 500.
-  Response Bulk(const Request& req, const auth::Principal& principal) const;
-  Response Single(const Request& req, const auth::Principal& principal) const;
+  InitiateResult Bulk(const Request& req, const auth::Principal& principal) const;
+  InitiateResult Single(const Request& req, const auth::Principal& principal) const;
 
  private:
   const core::IngestService& service_;
