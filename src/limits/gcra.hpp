@@ -42,7 +42,8 @@ struct GcraStep {
 };
 
 // `tat`: the stored state (nullopt for a key never seen); `now`: the current time. Both are
-// microseconds on the same clock. Requires limit.requests >= 1 and limit.period > 0.
+// microseconds on the same clock. Requires limit.requests >= 1 and limit.period > 0. Requests are
+// spaced at least 1 us apart, so limits above 10^6 per second act as 10^6 per second.
 GcraStep Gcra(std::optional<Micros> tat, Micros now, const RateLimit& limit);
 
 // Whole seconds for headers: rounded up, and at least 1 when the duration is not zero.

@@ -101,6 +101,13 @@ TEST(Gcra, OneRequestPerPeriod) {
   EXPECT_TRUE(run.Step(1000, one).allowed);
 }
 
+TEST(Gcra, LimitsFinerThanAMicrosecondDoNotDivideByZero) {
+  Sequence run;
+  const RateLimit huge{1'000'000'000, milliseconds(1000)};
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(run.Step(0, huge).allowed);
+  EXPECT_EQ(run.Step(0, huge).remaining, 1'000'000'000 - 1001);
+}
+
 TEST(Gcra, CeilSeconds) {
   EXPECT_EQ(CeilSeconds(Micros::zero()), 0);
   EXPECT_EQ(CeilSeconds(Micros(1)), 1);
