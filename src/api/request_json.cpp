@@ -42,8 +42,8 @@ simdjson::padded_string_view PaddedSpan(std::string_view span) {
 bool AtEnd(od::document& doc) { return doc.current_location().error() != SUCCESS; }
 
 std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -196,13 +196,20 @@ error_code DecodeLeadObject(std::string_view span, int level, core::LeadInput& l
     od::value value = field.value();
 
     std::optional<std::string>* target = nullptr;
-    if (key == "groupId") target = &lead.group_id;
-    else if (key == "phone") target = &lead.phone;
-    else if (key == "email") target = &lead.email;
-    else if (key == "name") target = &lead.name;
-    else if (key == "firstName") target = &lead.first_name;
-    else if (key == "lastName") target = &lead.last_name;
-    else if (key == "referenceId") target = &lead.reference_id;
+    if (key == "groupId")
+      target = &lead.group_id;
+    else if (key == "phone")
+      target = &lead.phone;
+    else if (key == "email")
+      target = &lead.email;
+    else if (key == "name")
+      target = &lead.name;
+    else if (key == "firstName")
+      target = &lead.first_name;
+    else if (key == "lastName")
+      target = &lead.last_name;
+    else if (key == "referenceId")
+      target = &lead.reference_id;
 
     Kind kind = Kind::kAbsent;
     if (target != nullptr) {

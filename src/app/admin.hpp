@@ -30,8 +30,7 @@ class Admin {
   // kInvalidArgument for an empty name or a region libphonenumber does not know.
   core::Result<CreatedProject> CreateProject(const std::string& name, const std::string& region);
   // kInvalidArgument for an empty name; kNotFound for an unknown project.
-  core::Result<core::Process> CreateProcess(const std::string& project_id,
-                                            const std::string& name);
+  core::Result<core::Process> CreateProcess(const std::string& project_id, const std::string& name);
   // kNotFound for an unknown project.
   core::Result<CreatedKey> CreateKey(const std::string& project_id);
 

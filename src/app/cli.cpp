@@ -120,15 +120,16 @@ Value ProcessJson(const core::Process& p, Document::AllocatorType& a) {
 }
 
 // Runs an admin command: parses flags, opens the store, calls `body`, prints its output.
-int RunAdmin(const std::vector<std::string>& args, std::set<std::string> valued,
-             const std::function<core::Status(const Flags&, core::LeadStore&, Admin&, Output&)>&
-                 body,
-             std::set<std::string> switches = {}) {
+int RunAdmin(
+    const std::vector<std::string>& args, std::set<std::string> valued,
+    const std::function<core::Status(const Flags&, core::LeadStore&, Admin&, Output&)>& body,
+    std::set<std::string> switches = {}) {
   valued.insert("db");
   switches.insert("json");
   auto flags = Flags::Parse(args, valued, switches);
   if (!flags) return Fail(flags.error());
-  if (flags->positional().size() > 0) return Fail("unexpected argument " + flags->positional()[0], 2);
+  if (flags->positional().size() > 0)
+    return Fail("unexpected argument " + flags->positional()[0], 2);
   StoreOptions store_options;
   store_options.db = flags->GetOr("db", kDefaultDbPath);
   auto store = OpenStore(store_options);
@@ -144,166 +145,177 @@ int RunAdmin(const std::vector<std::string>& args, std::set<std::string> valued,
 
 int ProjectCommand(const std::string& verb, const std::vector<std::string>& args) {
   if (verb == "create") {
-    return RunAdmin(args, {"name", "region"}, [](const Flags& f, core::LeadStore&, Admin& admin,
-                                                 Output& out) -> core::Status {
-      auto name = f.Require("name");
-      if (!name) return std::unexpected(name.error());
-      auto created = admin.CreateProject(*name, f.GetOr("region", "US"));
-      if (!created) return std::unexpected(created.error());
-      out.Set("projectId", created->project.id);
-      out.Set("keyId", created->key.key_id);
-      out.Set("apiKey", created->key.api_key);
-      return {};
-    });
+    return RunAdmin(
+        args, {"name", "region"},
+        [](const Flags& f, core::LeadStore&, Admin& admin, Output& out) -> core::Status {
+          auto name = f.Require("name");
+          if (!name) return std::unexpected(name.error());
+          auto created = admin.CreateProject(*name, f.GetOr("region", "US"));
+          if (!created) return std::unexpected(created.error());
+          out.Set("projectId", created->project.id);
+          out.Set("keyId", created->key.key_id);
+          out.Set("apiKey", created->key.api_key);
+          return {};
+        });
   }
   if (verb == "list") {
-    return RunAdmin(args, {}, [](const Flags&, core::LeadStore& store, Admin&,
-                                 Output& out) -> core::Status {
-      auto projects = store.ListProjects();
-      if (!projects) return std::unexpected(projects.error());
-      Value list(rapidjson::kArrayType);
-      for (const auto& p : *projects) list.PushBack(ProjectJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
-      out.Set("projects", std::move(list));
-      return {};
-    });
+    return RunAdmin(
+        args, {}, [](const Flags&, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto projects = store.ListProjects();
+          if (!projects) return std::unexpected(projects.error());
+          Value list(rapidjson::kArrayType);
+          for (const auto& p : *projects)
+            list.PushBack(ProjectJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
+          out.Set("projects", std::move(list));
+          return {};
+        });
   }
   if (verb == "deactivate" || verb == "activate") {
     const bool active = verb == "activate";
-    return RunAdmin(args, {"project"}, [active](const Flags& f, core::LeadStore& store, Admin&,
-                                                Output& out) -> core::Status {
-      auto id = f.Require("project");
-      if (!id) return std::unexpected(id.error());
-      if (auto s = store.SetProjectActive(*id, active); !s) return s;
-      out.Set("projectId", *id);
-      out.Set("active", active);
-      return {};
-    });
+    return RunAdmin(
+        args, {"project"},
+        [active](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto id = f.Require("project");
+          if (!id) return std::unexpected(id.error());
+          if (auto s = store.SetProjectActive(*id, active); !s) return s;
+          out.Set("projectId", *id);
+          out.Set("active", active);
+          return {};
+        });
   }
   if (verb == "set-limit") {
-    return RunAdmin(args, {"project", "requests", "per-seconds"},
-                    [](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
-      auto id = f.Require("project");
-      if (!id) return std::unexpected(id.error());
-      std::optional<core::ProjectRateLimit> limit;
-      if (!f.Has("clear")) {
-        auto requests = f.GetInt("requests", 0, 1, 1'000'000'000);
-        auto seconds = f.GetInt("per-seconds", 0, 1, 86'400 * 365);
-        if (!requests) return std::unexpected(requests.error());
-        if (!seconds) return std::unexpected(seconds.error());
-        if (!f.Has("requests") || !f.Has("per-seconds")) {
-          return core::MakeError(core::ErrorCode::kInvalidArgument,
-                                 "--requests and --per-seconds are required (or --clear)");
-        }
-        limit = core::ProjectRateLimit{*requests, *seconds * 1000};
-      }
-      if (auto s = store.SetProjectRateLimit(*id, limit); !s) return s;
-      out.Set("projectId", *id);
-      if (limit) {
-        out.Set("requests", Value(static_cast<int64_t>(limit->requests)));
-        out.Set("perSeconds", Value(static_cast<int64_t>(limit->period_ms / 1000)));
-      } else {
-        out.Set("requests", Value(rapidjson::kNullType));
-        out.Set("perSeconds", Value(rapidjson::kNullType));
-      }
-      return {};
-    }, {"clear"});
+    return RunAdmin(
+        args, {"project", "requests", "per-seconds"},
+        [](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto id = f.Require("project");
+          if (!id) return std::unexpected(id.error());
+          std::optional<core::ProjectRateLimit> limit;
+          if (!f.Has("clear")) {
+            auto requests = f.GetInt("requests", 0, 1, 1'000'000'000);
+            auto seconds = f.GetInt("per-seconds", 0, 1, 86'400 * 365);
+            if (!requests) return std::unexpected(requests.error());
+            if (!seconds) return std::unexpected(seconds.error());
+            if (!f.Has("requests") || !f.Has("per-seconds")) {
+              return core::MakeError(core::ErrorCode::kInvalidArgument,
+                                     "--requests and --per-seconds are required (or --clear)");
+            }
+            limit = core::ProjectRateLimit{*requests, *seconds * 1000};
+          }
+          if (auto s = store.SetProjectRateLimit(*id, limit); !s) return s;
+          out.Set("projectId", *id);
+          if (limit) {
+            out.Set("requests", Value(static_cast<int64_t>(limit->requests)));
+            out.Set("perSeconds", Value(static_cast<int64_t>(limit->period_ms / 1000)));
+          } else {
+            out.Set("requests", Value(rapidjson::kNullType));
+            out.Set("perSeconds", Value(rapidjson::kNullType));
+          }
+          return {};
+        },
+        {"clear"});
   }
   return Fail("unknown command: project " + verb + "\n" + kUsage, 2);
 }
 
 int ProcessCommand(const std::string& verb, const std::vector<std::string>& args) {
   if (verb == "create") {
-    return RunAdmin(args, {"project", "name"}, [](const Flags& f, core::LeadStore&, Admin& admin,
-                                                  Output& out) -> core::Status {
-      auto project = f.Require("project");
-      if (!project) return std::unexpected(project.error());
-      auto name = f.Require("name");
-      if (!name) return std::unexpected(name.error());
-      auto process = admin.CreateProcess(*project, *name);
-      if (!process) return std::unexpected(process.error());
-      out.Set("processId", process->id);
-      return {};
-    });
+    return RunAdmin(
+        args, {"project", "name"},
+        [](const Flags& f, core::LeadStore&, Admin& admin, Output& out) -> core::Status {
+          auto project = f.Require("project");
+          if (!project) return std::unexpected(project.error());
+          auto name = f.Require("name");
+          if (!name) return std::unexpected(name.error());
+          auto process = admin.CreateProcess(*project, *name);
+          if (!process) return std::unexpected(process.error());
+          out.Set("processId", process->id);
+          return {};
+        });
   }
   if (verb == "list") {
-    return RunAdmin(args, {"project"}, [](const Flags& f, core::LeadStore& store, Admin&,
-                                          Output& out) -> core::Status {
-      auto project = f.Require("project");
-      if (!project) return std::unexpected(project.error());
-      if (auto p = store.GetProject(*project); !p) return std::unexpected(p.error());
-      auto processes = store.ListProcesses(*project);
-      if (!processes) return std::unexpected(processes.error());
-      Value list(rapidjson::kArrayType);
-      for (const auto& p : *processes) list.PushBack(ProcessJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
-      out.Set("processes", std::move(list));
-      return {};
-    });
+    return RunAdmin(
+        args, {"project"},
+        [](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto project = f.Require("project");
+          if (!project) return std::unexpected(project.error());
+          if (auto p = store.GetProject(*project); !p) return std::unexpected(p.error());
+          auto processes = store.ListProcesses(*project);
+          if (!processes) return std::unexpected(processes.error());
+          Value list(rapidjson::kArrayType);
+          for (const auto& p : *processes)
+            list.PushBack(ProcessJson(p, out.doc.GetAllocator()), out.doc.GetAllocator());
+          out.Set("processes", std::move(list));
+          return {};
+        });
   }
   return Fail("unknown command: process " + verb + "\n" + kUsage, 2);
 }
 
 int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
   if (verb == "create") {
-    return RunAdmin(args, {"project"}, [](const Flags& f, core::LeadStore&, Admin& admin,
-                                          Output& out) -> core::Status {
-      auto project = f.Require("project");
-      if (!project) return std::unexpected(project.error());
-      auto key = admin.CreateKey(*project);
-      if (!key) return std::unexpected(key.error());
-      out.Set("keyId", key->key_id);
-      out.Set("apiKey", key->api_key);
-      return {};
-    });
+    return RunAdmin(
+        args, {"project"},
+        [](const Flags& f, core::LeadStore&, Admin& admin, Output& out) -> core::Status {
+          auto project = f.Require("project");
+          if (!project) return std::unexpected(project.error());
+          auto key = admin.CreateKey(*project);
+          if (!key) return std::unexpected(key.error());
+          out.Set("keyId", key->key_id);
+          out.Set("apiKey", key->api_key);
+          return {};
+        });
   }
   if (verb == "revoke") {
-    return RunAdmin(args, {"key-id"}, [](const Flags& f, core::LeadStore& store, Admin&,
-                                         Output& out) -> core::Status {
-      auto id = f.Require("key-id");
-      if (!id) return std::unexpected(id.error());
-      if (auto s = store.RevokeApiKey(*id); !s) return s;
-      out.Set("keyId", *id);
-      out.Set("revoked", true);
-      return {};
-    });
+    return RunAdmin(
+        args, {"key-id"},
+        [](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto id = f.Require("key-id");
+          if (!id) return std::unexpected(id.error());
+          if (auto s = store.RevokeApiKey(*id); !s) return s;
+          out.Set("keyId", *id);
+          out.Set("revoked", true);
+          return {};
+        });
   }
   if (verb == "status" || verb == "unblock") {
     const bool unblock = verb == "unblock";
-    return RunAdmin(args, {"key-id"}, [unblock](const Flags& f, core::LeadStore& store, Admin&,
-                                                Output& out) -> core::Status {
-      auto id = f.Require("key-id");
-      if (!id) return std::unexpected(id.error());
-      auto key = store.FindApiKey(*id);
-      if (!key) return std::unexpected(key.error());
-      if (!*key) return core::MakeError(core::ErrorCode::kNotFound, "no key " + *id);
-      core::SystemClock clock;
-      const limits::DuplicateGuard guard(store, clock, limits::GuardPolicy{});
-      if (unblock) {
-        if (auto s = guard.Unblock(*id); !s) return s;
-      }
-      auto state = guard.State(*id);
-      if (!state) return std::unexpected(state.error());
-      out.Set("keyId", *id);
-      out.Set("projectId", (*key)->project_id);
-      out.Set("revoked", (*key)->revoked);
-      out.Set("strikes", Value(state->strikes));
-      if (state->blocked_until) {
-        out.Set("blockedUntil", core::FormatIso8601(*state->blocked_until));
-      } else {
-        out.Set("blockedUntil", Value(rapidjson::kNullType));
-      }
-      return {};
-    });
+    return RunAdmin(
+        args, {"key-id"},
+        [unblock](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
+          auto id = f.Require("key-id");
+          if (!id) return std::unexpected(id.error());
+          auto key = store.FindApiKey(*id);
+          if (!key) return std::unexpected(key.error());
+          if (!*key) return core::MakeError(core::ErrorCode::kNotFound, "no key " + *id);
+          core::SystemClock clock;
+          const limits::DuplicateGuard guard(store, clock, limits::GuardPolicy{});
+          if (unblock) {
+            if (auto s = guard.Unblock(*id); !s) return s;
+          }
+          auto state = guard.State(*id);
+          if (!state) return std::unexpected(state.error());
+          out.Set("keyId", *id);
+          out.Set("projectId", (*key)->project_id);
+          out.Set("revoked", (*key)->revoked);
+          out.Set("strikes", Value(state->strikes));
+          if (state->blocked_until) {
+            out.Set("blockedUntil", core::FormatIso8601(*state->blocked_until));
+          } else {
+            out.Set("blockedUntil", Value(rapidjson::kNullType));
+          }
+          return {};
+        });
   }
   return Fail("unknown command: key " + verb + "\n" + kUsage, 2);
 }
 
 int ServeCommand(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args,
-                            {"listen", "db", "threads", "workers", "body-limit", "max-leads",
-                             "sync", "header-timeout-ms", "body-timeout-ms",
-                             "rate-limit-requests", "rate-limit-period-ms", "dup-max-strikes",
-                             "dup-window-ms", "dup-block-ms", "idempotency-ttl-ms"},
-                            {});
+  auto flags = Flags::Parse(
+      args,
+      {"listen", "db", "threads", "workers", "body-limit", "max-leads", "sync", "header-timeout-ms",
+       "body-timeout-ms", "rate-limit-requests", "rate-limit-period-ms", "dup-max-strikes",
+       "dup-window-ms", "dup-block-ms", "idempotency-ttl-ms"},
+      {});
   if (!flags) return Fail(flags.error());
   if (!flags->positional().empty()) return Fail("unexpected argument " + flags->positional()[0], 2);
   ServeConfig config;
@@ -312,16 +324,16 @@ int ServeCommand(const std::vector<std::string>& args) {
   config.store.sync = flags->GetOr("sync", "full");
   auto threads = flags->GetInt("threads", config.io_threads, 1, 256);
   auto workers = flags->GetInt("workers", 0, 0, 256);
-  auto body_limit = flags->GetInt("body-limit", static_cast<long long>(config.body_limit), 1024,
-                                  1LL << 32);
+  auto body_limit =
+      flags->GetInt("body-limit", static_cast<long long>(config.body_limit), 1024, 1LL << 32);
   auto max_leads = flags->GetInt("max-leads", static_cast<long long>(config.max_leads), 1, 100000);
   auto header_ms = flags->GetInt("header-timeout-ms", config.header_timeout.count(), 1, 3600000);
   auto body_ms = flags->GetInt("body-timeout-ms", config.body_timeout.count(), 1, 3600000);
   constexpr long long kDay = 86'400'000;
-  auto rate_requests = flags->GetInt("rate-limit-requests", config.rate_limit.requests, 1,
-                                     1'000'000'000);
-  auto rate_period = flags->GetInt("rate-limit-period-ms", config.rate_limit.period.count(), 1,
-                                   kDay * 365);
+  auto rate_requests =
+      flags->GetInt("rate-limit-requests", config.rate_limit.requests, 1, 1'000'000'000);
+  auto rate_period =
+      flags->GetInt("rate-limit-period-ms", config.rate_limit.period.count(), 1, kDay * 365);
   auto strikes = flags->GetInt("dup-max-strikes", config.guard.max_strikes, 0, 1'000'000);
   auto window = flags->GetInt("dup-window-ms", config.guard.window.count(), 1, kDay * 365);
   auto block = flags->GetInt("dup-block-ms", config.guard.block_for.count(), 1, kDay * 365);

@@ -33,9 +33,9 @@ std::optional<DemoState> LoadState(const std::filesystem::path& path) {
   doc.Parse(text.str().c_str());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   DemoState state;
-  for (auto [key, target] : {std::pair{"projectId", &state.project_id},
-                             std::pair{"processId", &state.process_id},
-                             std::pair{"apiKey", &state.api_key}}) {
+  for (auto [key, target] :
+       {std::pair{"projectId", &state.project_id}, std::pair{"processId", &state.process_id},
+        std::pair{"apiKey", &state.api_key}}) {
     auto it = doc.FindMember(key);
     if (it == doc.MemberEnd() || !it->value.IsString()) return std::nullopt;
     *target = it->value.GetString();
@@ -123,7 +123,8 @@ int RunDemo(const std::vector<std::string>& args) {
       "  -H 'Content-Type: application/json' \\\n"
       "  -d '{\"leads\":[{\"projectId\":\"%s\",\"processId\":\"%s\",\"name\":\"Jane Doe\","
       "\"phone\":\"+1 415 555 2671\",\"email\":\"Jane@Example.com\",\"referenceId\":\"crm-42\"},"
-      "{\"projectId\":\"%s\",\"processId\":\"%s\",\"firstName\":\"Bad\",\"phone\":\"9999999999\"}]}'"
+      "{\"projectId\":\"%s\",\"processId\":\"%s\",\"firstName\":\"Bad\",\"phone\":\"9999999999\"}]}"
+      "'"
       "\n\n",
       state->project_id.c_str(), state->process_id.c_str(), state->api_key.c_str(),
       state_path.c_str(), listen.c_str(), state->api_key.c_str(), state->project_id.c_str(),

@@ -53,7 +53,8 @@ std::string Flags::GetOr(const std::string& name, const std::string& fallback) c
 
 core::Result<std::string> Flags::Require(const std::string& name) const {
   auto value = Get(name);
-  if (!value || value->empty()) return MakeError(ErrorCode::kInvalidArgument, "--" + name + " is required");
+  if (!value || value->empty())
+    return MakeError(ErrorCode::kInvalidArgument, "--" + name + " is required");
   return *value;
 }
 

@@ -56,8 +56,7 @@ int RunServe(const ServeConfig& config) {
   core::SystemClock clock;
   core::ObjectIdGenerator ids;
   const core::PhoneNumbers phones;  // loads libphonenumber's metadata once, here, not per request
-  core::IngestService ingest(**store, phones, clock, ids,
-                             core::IngestLimits{config.max_leads});
+  core::IngestService ingest(**store, phones, clock, ids, core::IngestLimits{config.max_leads});
   auth::Authenticator authenticator(**store);
   http::InitiateHandler initiate(ingest);
 

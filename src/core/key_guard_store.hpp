@@ -15,8 +15,8 @@
 namespace leadgate::core {
 
 struct KeyGuardState {
-  int strikes = 0;                        // strikes within the window ending now
-  std::optional<TimePoint> blocked_until; // set only while a block is in force (> now)
+  int strikes = 0;                         // strikes within the window ending now
+  std::optional<TimePoint> blocked_until;  // set only while a block is in force (> now)
 
   bool operator==(const KeyGuardState&) const = default;
 };

@@ -34,20 +34,34 @@ std::optional<LeadState> ParseLeadState(std::string_view text) {
 
 std::string_view ToCode(LeadErrorCode code) {
   switch (code) {
-    case LeadErrorCode::kInvalidType: return "invalid_type";
-    case LeadErrorCode::kFieldTooLong: return "field_too_long";
-    case LeadErrorCode::kMissingContact: return "missing_contact";
-    case LeadErrorCode::kMissingName: return "missing_name";
-    case LeadErrorCode::kPhoneRepeatingDigits: return "phone_repeating_digits";
-    case LeadErrorCode::kInvalidPhone: return "invalid_phone";
-    case LeadErrorCode::kInvalidEmail: return "invalid_email";
-    case LeadErrorCode::kMetadataTooLarge: return "metadata_too_large";
-    case LeadErrorCode::kPhoneAlreadyAttempted: return "phone_already_attempted";
-    case LeadErrorCode::kDuplicatePhone: return "duplicate_phone";
-    case LeadErrorCode::kDuplicateReference: return "duplicate_reference";
-    case LeadErrorCode::kDuplicateEmail: return "duplicate_email";
-    case LeadErrorCode::kInvalidLeadId: return "invalid_lead_id";
-    case LeadErrorCode::kLeadNotFound: return "lead_not_found";
+    case LeadErrorCode::kInvalidType:
+      return "invalid_type";
+    case LeadErrorCode::kFieldTooLong:
+      return "field_too_long";
+    case LeadErrorCode::kMissingContact:
+      return "missing_contact";
+    case LeadErrorCode::kMissingName:
+      return "missing_name";
+    case LeadErrorCode::kPhoneRepeatingDigits:
+      return "phone_repeating_digits";
+    case LeadErrorCode::kInvalidPhone:
+      return "invalid_phone";
+    case LeadErrorCode::kInvalidEmail:
+      return "invalid_email";
+    case LeadErrorCode::kMetadataTooLarge:
+      return "metadata_too_large";
+    case LeadErrorCode::kPhoneAlreadyAttempted:
+      return "phone_already_attempted";
+    case LeadErrorCode::kDuplicatePhone:
+      return "duplicate_phone";
+    case LeadErrorCode::kDuplicateReference:
+      return "duplicate_reference";
+    case LeadErrorCode::kDuplicateEmail:
+      return "duplicate_email";
+    case LeadErrorCode::kInvalidLeadId:
+      return "invalid_lead_id";
+    case LeadErrorCode::kLeadNotFound:
+      return "lead_not_found";
   }
   return "unknown";
 }

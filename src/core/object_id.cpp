@@ -36,9 +36,11 @@ std::string ObjectIdGenerator::Next(TimePoint now) {
   const std::uint32_t count = counter_.fetch_add(1, std::memory_order_relaxed) & 0xFFFFFF;
   std::string out;
   out.reserve(24);
-  for (int shift = 24; shift >= 0; shift -= 8) PutHex(out, static_cast<std::uint8_t>(secs >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    PutHex(out, static_cast<std::uint8_t>(secs >> shift));
   for (auto b : random_) PutHex(out, b);
-  for (int shift = 16; shift >= 0; shift -= 8) PutHex(out, static_cast<std::uint8_t>(count >> shift));
+  for (int shift = 16; shift >= 0; shift -= 8)
+    PutHex(out, static_cast<std::uint8_t>(count >> shift));
   return out;
 }
 

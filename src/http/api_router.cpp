@@ -132,7 +132,8 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
 
     const IdempotencyGate::Claim claim = limits_.idempotency.Begin(req, principal.project.id);
     if (claim.early) return *claim.early;  // a replay never strikes
-    InitiateResult result = bulk ? initiate_.Bulk(req, principal) : initiate_.Single(req, principal);
+    InitiateResult result =
+        bulk ? initiate_.Bulk(req, principal) : initiate_.Single(req, principal);
     if (!result.dry_run && limits::IsStrike(result.items, result.duplicates)) {
       if (auto strike = limits_.guard.Strike(principal.key_id); !strike) {
         // The request itself succeeded; losing one strike is better than failing it.

@@ -65,8 +65,8 @@ IdempotencyGate::Claim IdempotencyGate::Begin(const Request& req,
       break;
     }
     case core::IdempotencyStatus::kInProgress:
-      claim.early = Error(req, bh::status::conflict,
-                          "A request with this Idempotency-Key is in progress");
+      claim.early =
+          Error(req, bh::status::conflict, "A request with this Idempotency-Key is in progress");
       break;
     case core::IdempotencyStatus::kMismatch:
       claim.early = Error(req, bh::status::unprocessable_entity,

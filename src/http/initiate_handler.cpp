@@ -75,8 +75,7 @@ InitiateResult InitiateHandler::Bulk(const Request& req, const auth::Principal& 
           report.ItemCount(), report.DuplicateRejections(), request.dry_run};
 }
 
-InitiateResult InitiateHandler::Single(const Request& req,
-                                       const auth::Principal& principal) const {
+InitiateResult InitiateHandler::Single(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeSingleInitiate(req.body());
   if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
   if (!body->lead && !body->lead_id) {

@@ -18,8 +18,8 @@
 namespace leadgate::limits {
 
 struct GuardPolicy {
-  int max_strikes = 5;                          // a block starts at strike max_strikes + 1
-  std::chrono::milliseconds window{60'000};     // strikes older than this are forgotten
+  int max_strikes = 5;                       // a block starts at strike max_strikes + 1
+  std::chrono::milliseconds window{60'000};  // strikes older than this are forgotten
   std::chrono::milliseconds block_for{3'600'000};
 
   bool operator==(const GuardPolicy&) const = default;

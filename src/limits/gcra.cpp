@@ -8,8 +8,8 @@ GcraStep Gcra(std::optional<Micros> tat, Micros now, const RateLimit& limit) {
   // Emission interval and the burst tolerance that lets `requests` arrive at once.
   // At least 1 us: a limit finer than a million requests per second is that many, not a
   // division by zero.
-  const Micros interval = std::max(
-      Micros(1), std::chrono::duration_cast<Micros>(limit.period) / limit.requests);
+  const Micros interval =
+      std::max(Micros(1), std::chrono::duration_cast<Micros>(limit.period) / limit.requests);
   const Micros tolerance = interval * (limit.requests - 1);
   const Micros start = std::max(tat.value_or(now), now);
 

@@ -22,7 +22,7 @@ namespace leadgate::limits {
 using Micros = std::chrono::microseconds;
 
 struct RateLimit {
-  std::int64_t requests = 100;                         // quota per period, also the burst
+  std::int64_t requests = 100;  // quota per period, also the burst
   std::chrono::milliseconds period{5000};
 
   bool operator==(const RateLimit&) const = default;

@@ -4,13 +4,13 @@
 
 namespace leadgate::limits {
 
-core::Result<RateDecision> LocalRateLimiter::Allow(const std::string& key,
-                                                   const RateLimit& limit) {
+core::Result<RateDecision> LocalRateLimiter::Allow(const std::string& key, const RateLimit& limit) {
   const Micros now = std::chrono::duration_cast<Micros>(clock_.Now().time_since_epoch());
   Shard& shard = shards_[std::hash<std::string>{}(key) % kShards];
   std::lock_guard lock(shard.mutex);
   auto it = shard.tat.find(key);
-  GcraStep step = Gcra(it == shard.tat.end() ? std::nullopt : std::optional(it->second), now, limit);
+  GcraStep step =
+      Gcra(it == shard.tat.end() ? std::nullopt : std::optional(it->second), now, limit);
   if (step.decision.allowed) {
     if (it == shard.tat.end()) {
       shard.tat.emplace(key, step.new_tat);

@@ -26,10 +26,9 @@ TEST_F(AuthAndRoutingTest, BadKeysGet401WithChallenge) {
   // A scheme other than Bearer.
   HttpClient client;
   ASSERT_TRUE(client.Connect(port()).has_value());
-  auto basic = client.Send("POST", "/api/v1/leads/initiate",
-                           {{"Authorization", "Basic " + api_key_},
-                            {"Content-Type", "application/json"}},
-                           "{}");
+  auto basic = client.Send(
+      "POST", "/api/v1/leads/initiate",
+      {{"Authorization", "Basic " + api_key_}, {"Content-Type", "application/json"}}, "{}");
   ASSERT_TRUE(basic.has_value());
   EXPECT_EQ(basic->status, 401);
 }

@@ -17,18 +17,18 @@ class BadInputTest : public LeadgateTest {
 
 TEST_F(BadInputTest, MalformedJsonVariantsAre400) {
   const std::string cases[] = {
-      "{\"leads\":[{\"name\":\"A\"",                // truncated
-      "{\"leads\":[}",                              // broken structure
-      "{\"leads\":[],}",                            // trailing comma
-      "{'leads':[]}",                               // single quotes
-      "{\"leads\":[]} trailing",                    // trailing garbage
-      "{\"leads\":[]}{}",                           // two documents
-      "{\"leads\":[],\"x\":tru}",                   // bad atom in an ignored field
-      "{\"leads\":[],\"x\":\"\\q\"}",               // bad escape in an ignored field
-      "{\"leads\":[],\"x\":1e999}",                 // number out of range
-      "{\"leads\":[],\"x\":\"\xff\xfe\"}",          // invalid UTF-8
-      "{\"leads\":[{\"name\":\"\xc3\x28\"}]}",      // invalid UTF-8 in a lead
-      "{\"leads\":[],\"x\":\"a\x01b\"}",            // raw control character in a string
+      "{\"leads\":[{\"name\":\"A\"",            // truncated
+      "{\"leads\":[}",                          // broken structure
+      "{\"leads\":[],}",                        // trailing comma
+      "{'leads':[]}",                           // single quotes
+      "{\"leads\":[]} trailing",                // trailing garbage
+      "{\"leads\":[]}{}",                       // two documents
+      "{\"leads\":[],\"x\":tru}",               // bad atom in an ignored field
+      "{\"leads\":[],\"x\":\"\\q\"}",           // bad escape in an ignored field
+      "{\"leads\":[],\"x\":1e999}",             // number out of range
+      "{\"leads\":[],\"x\":\"\xff\xfe\"}",      // invalid UTF-8
+      "{\"leads\":[{\"name\":\"\xc3\x28\"}]}",  // invalid UTF-8 in a lead
+      "{\"leads\":[],\"x\":\"a\x01b\"}",        // raw control character in a string
   };
   for (const auto& body : cases) {
     const auto res = Bulk(body);
@@ -39,8 +39,8 @@ TEST_F(BadInputTest, MalformedJsonVariantsAre400) {
 }
 
 TEST_F(BadInputTest, DeepNestingIs400) {
-  const std::string deep = "{\"leads\":[],\"x\":" + std::string(10000, '[') +
-                           std::string(10000, ']') + "}";
+  const std::string deep =
+      "{\"leads\":[],\"x\":" + std::string(10000, '[') + std::string(10000, ']') + "}";
   const auto res = Bulk(deep);
   EXPECT_EQ(res.status, 400);
   EXPECT_EQ(res.body, R"({"error":"Invalid JSON body"})");
@@ -48,9 +48,11 @@ TEST_F(BadInputTest, DeepNestingIs400) {
 }
 
 TEST_F(BadInputTest, HugeIntegersInMetadataAreKept) {
-  const auto res = Bulk("{\"leads\":[" +
-                        Lead(R"("name":"A","email":"a@example.com","metadata":{"n":123456789012345678901234567890})") +
-                        "]}");
+  const auto res = Bulk(
+      "{\"leads\":[" +
+      Lead(
+          R"("name":"A","email":"a@example.com","metadata":{"n":123456789012345678901234567890})") +
+      "]}");
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.body.find(R"("metadata":{"n":123456789012345678901234567890})"), std::string::npos);
 }
@@ -88,10 +90,10 @@ TEST_F(BadInputTest, KeepAliveCarriesManyRequestsOnOneConnection) {
   HttpClient client;
   ASSERT_TRUE(client.Connect(port()).has_value());
   for (int i = 0; i < 5; ++i) {
-    auto res = client.Send("POST", "/api/v1/leads/bulk/initiate",
-                           {{"Authorization", "Bearer " + api_key_},
-                            {"Content-Type", "application/json"}},
-                           i % 2 ? "{bad" : "{\"leads\":[]}");
+    auto res =
+        client.Send("POST", "/api/v1/leads/bulk/initiate",
+                    {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}},
+                    i % 2 ? "{bad" : "{\"leads\":[]}");
     ASSERT_TRUE(res.has_value());
     EXPECT_EQ(res->status, i % 2 ? 400 : 200);
     EXPECT_TRUE(res->keep_alive);

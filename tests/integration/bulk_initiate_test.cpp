@@ -29,8 +29,8 @@ TEST_F(BulkInitiateTest, MixedBatchStoresTheGoodAndReportsTheBadInOrder) {
   const std::string repeating = Lead(R"("firstName":"Rep","phone":"999-999-9999")");
   const std::string invalid = Lead(R"("firstName":"Inv","phone":"12345")");
   const std::string no_contact = Lead(R"("firstName":"Nobody")");
-  const auto res = Bulk("{\"leads\":[" + good + "," + repeating + "," + invalid + "," +
-                        no_contact + "]}");
+  const auto res =
+      Bulk("{\"leads\":[" + good + "," + repeating + "," + invalid + "," + no_contact + "]}");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.Header("Content-Type"), "application/json");
 
@@ -57,8 +57,11 @@ TEST_F(BulkInitiateTest, MixedBatchStoresTheGoodAndReportsTheBadInOrder) {
   const std::string expected_errors =
       R"("errors":[{"data":)" + repeating +
       R"(,"error":"Phone number contains repeating digits pattern","code":"phone_repeating_digits","index":1},)"
-      R"({"data":)" + invalid + R"(,"error":"Invalid phone number","code":"invalid_phone","index":2},)"
-      R"({"data":)" + no_contact +
+      R"({"data":)" +
+      invalid +
+      R"(,"error":"Invalid phone number","code":"invalid_phone","index":2},)"
+      R"({"data":)" +
+      no_contact +
       R"(,"error":"Either phone or email is required","code":"missing_contact","index":3}]})";
   EXPECT_NE(res.body.find(expected_errors), std::string::npos) << res.body;
   EXPECT_EQ(StoredLeads(), 1);
@@ -82,10 +85,10 @@ TEST_F(BulkInitiateTest, DuplicatesWithinOneBatchNameTheFirstLead) {
 }
 
 TEST_F(BulkInitiateTest, DuplicateReferenceAndEmailAcrossRequestsAndProcesses) {
-  ASSERT_EQ(Bulk("{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com","referenceId":"r1")") +
-                 "]}")
-                .status,
-            200);
+  ASSERT_EQ(
+      Bulk("{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com","referenceId":"r1")") + "]}")
+          .status,
+      200);
   const std::string other_process = JsonField(
       Admin(db_, {"process", "create", "--project", project_id_, "--name", "second"}), "processId");
 
@@ -93,9 +96,9 @@ TEST_F(BulkInitiateTest, DuplicateReferenceAndEmailAcrossRequestsAndProcesses) {
   const std::string same_email_other_process = R"({"projectId":")" + project_id_ +
                                                R"(","processId":")" + other_process +
                                                R"(","name":"C","email":"A@EXAMPLE.com"})";
-  const std::string same_ref_other_process = R"({"projectId":")" + project_id_ +
-                                             R"(","processId":")" + other_process +
-                                             R"(","name":"D","email":"d@example.com","referenceId":"r1"})";
+  const std::string same_ref_other_process =
+      R"({"projectId":")" + project_id_ + R"(","processId":")" + other_process +
+      R"(","name":"D","email":"d@example.com","referenceId":"r1"})";
   const auto res = Bulk("{\"leads\":[" + same_ref + "," + same_email_other_process + "," +
                         same_ref_other_process + "]}");
   ASSERT_EQ(res.status, 200);
@@ -178,8 +181,8 @@ TEST_F(BulkInitiateTest, LeadIdsInitializeCreatedLeadsAndReportUnknownOnes) {
   auto check = ParseJson(Bulk("{\"init\":false,\"leadIds\":[\"" + id + "\"]}").body);
   EXPECT_STREQ(check["success"][0]["currentState"].GetString(), "created");
 
-  const auto res = Bulk("{\"leadIds\":[\"" + id + "\",\"" + foreign_id +
-                        "\",\"xyz\",42,\"" + id + "\"]}");
+  const auto res =
+      Bulk("{\"leadIds\":[\"" + id + "\",\"" + foreign_id + "\",\"xyz\",42,\"" + id + "\"]}");
   ASSERT_EQ(res.status, 200);
   auto doc = ParseJson(res.body);
   ASSERT_EQ(doc["success"].Size(), 2u);
@@ -187,10 +190,11 @@ TEST_F(BulkInitiateTest, LeadIdsInitializeCreatedLeadsAndReportUnknownOnes) {
   EXPECT_STREQ(doc["success"][0]["currentState"].GetString(), "initialized");
   EXPECT_TRUE(doc["success"][0]["nextAttemptAt"].IsString());
   EXPECT_STREQ(doc["success"][1]["currentState"].GetString(), "initialized");  // unchanged
-  const std::string errors = R"("errors":[{"leadId":")" + foreign_id +
-                             R"(","error":"Lead not found","code":"lead_not_found","index":1},)"
-                             R"({"leadId":"xyz","error":"Invalid lead ID","code":"invalid_lead_id","index":2},)"
-                             R"({"leadId":42,"error":"Invalid lead ID","code":"invalid_lead_id","index":3}]})";
+  const std::string errors =
+      R"("errors":[{"leadId":")" + foreign_id +
+      R"(","error":"Lead not found","code":"lead_not_found","index":1},)"
+      R"({"leadId":"xyz","error":"Invalid lead ID","code":"invalid_lead_id","index":2},)"
+      R"({"leadId":42,"error":"Invalid lead ID","code":"invalid_lead_id","index":3}]})";
   EXPECT_NE(res.body.find(errors), std::string::npos) << res.body;
 }
 
@@ -199,9 +203,9 @@ TEST_F(BulkInitiateTest, BothArraysAreProcessedLeadsFirst) {
       Bulk("{\"init\":false,\"leads\":[" + Lead(R"("name":"A","email":"a@example.com")") + "]}")
           .body);
   const std::string id = first["success"][0]["_id"].GetString();
-  auto doc = ParseJson(
-      Bulk("{\"leadIds\":[\"" + id + "\"],\"leads\":[" + Lead(R"("name":"B","email":"b@example.com")") + "]}")
-          .body);
+  auto doc = ParseJson(Bulk("{\"leadIds\":[\"" + id + "\"],\"leads\":[" +
+                            Lead(R"("name":"B","email":"b@example.com")") + "]}")
+                           .body);
   ASSERT_EQ(doc["success"].Size(), 2u);
   EXPECT_STREQ(doc["success"][0]["name"].GetString(), "B");
   EXPECT_STREQ(doc["success"][1]["_id"].GetString(), id.c_str());
@@ -218,7 +222,8 @@ TEST_F(BulkInitiateTest, RequestLevelErrorsHaveExactBodiesAndWriteNothing) {
   const std::string wrong_project =
       R"({"projectId":"0123456789abcdef01234567","processId":")" + process_id_ + R"("})";
   std::string thousand_and_one = "{\"leadIds\":[";
-  for (int i = 0; i < 1001; ++i) thousand_and_one += (i ? ",\"" : "\"") + std::string(24, 'a') + "\"";
+  for (int i = 0; i < 1001; ++i)
+    thousand_and_one += (i ? ",\"" : "\"") + std::string(24, 'a') + "\"";
   thousand_and_one += "]}";
   const Case cases[] = {
       {"{\"leads\":[", 400, R"({"error":"Invalid JSON body"})"},
@@ -267,8 +272,8 @@ TEST_F(BulkInitiateTest, ExactlyTheLimitIsAccepted) {
 TEST_F(BulkInitiateTest, WrongTypesAndUnicodeAreHandledPerLead) {
   const std::string typed = Lead(R"("name":"A","phone":4155552671)");
   const std::string meta = Lead(R"("name":"B","email":"b@example.com","metadata":"x")");
-  const std::string unicode =
-      Lead(R"("name":"Zoë \u00c5ngström","email":"zoe@example.com","metadata":{"note":"caf\u00e9 ☕"})");
+  const std::string unicode = Lead(
+      R"("name":"Zoë \u00c5ngström","email":"zoe@example.com","metadata":{"note":"caf\u00e9 ☕"})");
   const auto res = Bulk("{\"leads\":[" + typed + "," + meta + "," + unicode + "]}");
   ASSERT_EQ(res.status, 200);
   auto doc = ParseJson(res.body);
@@ -289,10 +294,10 @@ TEST_F(BulkInitiateTest, MetadataLimits) {
   std::string ok_deep = "{}";
   for (int i = 0; i < 7; ++i) ok_deep = "{\"a\":" + ok_deep + "}";  // depth 8
   const std::string big = "{\"x\":\"" + std::string(16400, 'y') + "\"}";
-  const auto res = Bulk("{\"leads\":[" +
-                        Lead(R"("name":"A","email":"a@example.com","metadata":)" + deep) + "," +
-                        Lead(R"("name":"B","email":"b@example.com","metadata":)" + big) + "," +
-                        Lead(R"("name":"C","email":"c@example.com","metadata":)" + ok_deep) + "]}");
+  const auto res =
+      Bulk("{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com","metadata":)" + deep) + "," +
+           Lead(R"("name":"B","email":"b@example.com","metadata":)" + big) + "," +
+           Lead(R"("name":"C","email":"c@example.com","metadata":)" + ok_deep) + "]}");
   ASSERT_EQ(res.status, 200);
   auto doc = ParseJson(res.body);
   ASSERT_EQ(doc["errors"].Size(), 2u);
@@ -305,10 +310,10 @@ TEST_F(BulkInitiateTest, MetadataLimits) {
 // The upstream docs' request shapes: a bare 10-digit national number with no country code, no
 // init (defaults to true), no groupId.
 TEST_F(BulkInitiateTest, UpstreamExampleRequestShape) {
-  const auto res = Bulk(R"({"leads":[{"projectId":")" + project_id_ + R"(","processId":")" +
-                        process_id_ +
-                        R"(","firstName":"John","lastName":"Doe","email":"john@example.com",)"
-                        R"("phone":"8888833333","referenceId":"AB123456789","metadata":{"source":"web"}}]})");
+  const auto res =
+      Bulk(R"({"leads":[{"projectId":")" + project_id_ + R"(","processId":")" + process_id_ +
+           R"(","firstName":"John","lastName":"Doe","email":"john@example.com",)"
+           R"("phone":"8888833333","referenceId":"AB123456789","metadata":{"source":"web"}}]})");
   ASSERT_EQ(res.status, 200);
   auto doc = ParseJson(res.body);
   ASSERT_EQ(doc["success"].Size(), 1u) << res.body;

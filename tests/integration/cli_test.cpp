@@ -74,7 +74,8 @@ TEST_F(CliTest, ErrorsAreOneLineAndNonZero) {
   };
   const Case cases[] = {
       {{"project", "create"}, 2, "leadgate: --name is required\n"},
-      {{"project", "create", "--name", "x", "--region", "usa"}, 2,
+      {{"project", "create", "--name", "x", "--region", "usa"},
+       2,
        "leadgate: --region must be an ISO 3166 alpha-2 code such as US, not usa\n"},
       {{"project", "create", "--nmae", "x"}, 2, "leadgate: unknown flag --nmae\n"},
       {{"process", "create", "--project", "0123456789abcdef01234567", "--name", "p"}, 1, ""},

@@ -54,10 +54,14 @@ void Race(LeadgateTest& t, const std::function<std::string(int)>& lead_fields, i
 TEST_F(ConcurrencyDurabilityTest, SixteenRacersOnOnePhoneMakeExactlyOneLead) {
   int ok = 0, dup = 0;
   std::string code;
-  Race(*this, [](int i) {
-    return "\"name\":\"Racer " + std::to_string(i) + "\",\"phone\":\"+1 415 555 2671\",\"email\":\"r" +
-           std::to_string(i) + "@example.com\"";
-  }, ok, dup, code);
+  Race(
+      *this,
+      [](int i) {
+        return "\"name\":\"Racer " + std::to_string(i) +
+               "\",\"phone\":\"+1 415 555 2671\",\"email\":\"r" + std::to_string(i) +
+               "@example.com\"";
+      },
+      ok, dup, code);
   EXPECT_EQ(ok, 1);
   EXPECT_EQ(dup, 15);
   EXPECT_EQ(code, "duplicate_phone");
@@ -66,9 +70,12 @@ TEST_F(ConcurrencyDurabilityTest, SixteenRacersOnOnePhoneMakeExactlyOneLead) {
 TEST_F(ConcurrencyDurabilityTest, SixteenRacersOnOneEmailMakeExactlyOneLead) {
   int ok = 0, dup = 0;
   std::string code;
-  Race(*this, [](int i) {
-    return "\"name\":\"Racer " + std::to_string(i) + "\",\"email\":\"Same@Example.com\"";
-  }, ok, dup, code);
+  Race(
+      *this,
+      [](int i) {
+        return "\"name\":\"Racer " + std::to_string(i) + "\",\"email\":\"Same@Example.com\"";
+      },
+      ok, dup, code);
   EXPECT_EQ(ok, 1);
   EXPECT_EQ(dup, 15);
   EXPECT_EQ(code, "duplicate_email");
@@ -90,7 +97,8 @@ TEST_F(ConcurrencyDurabilityTest, AcknowledgedLeadsSurviveRestartAndKill) {
       const auto res = Bulk(body);
       ASSERT_EQ(res.status, 200);
       auto doc = ParseJson(res.body);
-      for (const auto& lead : doc["success"].GetArray()) acknowledged.insert(lead["_id"].GetString());
+      for (const auto& lead : doc["success"].GetArray())
+        acknowledged.insert(lead["_id"].GetString());
     }
   };
   send_batches(0);

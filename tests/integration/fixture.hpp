@@ -40,9 +40,9 @@ class LeadgateTest : public ::testing::Test {
     const std::string project = Admin(db_, {"project", "create", "--name", "acme"});
     project_id_ = JsonField(project, "projectId");
     api_key_ = JsonField(project, "apiKey");
-    process_id_ = JsonField(Admin(db_, {"process", "create", "--project", project_id_, "--name",
-                                        "outbound"}),
-                            "processId");
+    process_id_ =
+        JsonField(Admin(db_, {"process", "create", "--project", project_id_, "--name", "outbound"}),
+                  "processId");
     ASSERT_EQ(project_id_.size(), 24u);
     ASSERT_EQ(process_id_.size(), 24u);
     StartServer();

@@ -52,8 +52,8 @@ TEST_F(RateLimitTest, BurstOf101LetsExactly100Through) {
 }
 
 TEST_F(RateLimitTest, ProjectOverrideAndIsolation) {
-  Admin(db_, {"project", "set-limit", "--project", project_id_, "--requests", "2",
-              "--per-seconds", "100"});
+  Admin(db_, {"project", "set-limit", "--project", project_id_, "--requests", "2", "--per-seconds",
+              "100"});
   const std::string other = Admin(db_, {"project", "create", "--name", "other"});
   for (int i = 0; i < 2; ++i) EXPECT_EQ(Bulk("{\"leads\":[]}").status, 200);
   const auto limited = Bulk("{\"leads\":[]}");
@@ -61,15 +61,14 @@ TEST_F(RateLimitTest, ProjectOverrideAndIsolation) {
   EXPECT_EQ(limited.Header("RateLimit-Policy"), "\"project\";q=2;w=100");
   EXPECT_EQ(limited.Header("Retry-After"), "50");
   // Another project is untouched.
-  EXPECT_EQ(Post("/api/v1/leads/bulk/initiate", "{\"leads\":[]}", JsonField(other, "apiKey")).status,
-            200);
+  EXPECT_EQ(
+      Post("/api/v1/leads/bulk/initiate", "{\"leads\":[]}", JsonField(other, "apiKey")).status,
+      200);
 }
 
 class DuplicateBlockTest : public LeadgateTest {
  protected:
-  std::vector<std::string> ServerArgs() const override {
-    return {"--dup-block-ms", "1500"};
-  }
+  std::vector<std::string> ServerArgs() const override { return {"--dup-block-ms", "1500"}; }
   std::string KeySelf() {
     HttpClient client;
     EXPECT_TRUE(client.Connect(port()).has_value());
@@ -81,9 +80,8 @@ class DuplicateBlockTest : public LeadgateTest {
 };
 
 TEST_F(DuplicateBlockTest, SixthDuplicateSubmissionBlocksTheKeyUntilItExpires) {
-  const std::string batch =
-      "{\"leads\":[" + Lead(R"("name":"A","phone":"+14155552671")") + "," +
-      Lead(R"("name":"B","email":"b@example.com")") + "]}";
+  const std::string batch = "{\"leads\":[" + Lead(R"("name":"A","phone":"+14155552671")") + "," +
+                            Lead(R"("name":"B","email":"b@example.com")") + "]}";
   ASSERT_EQ(ParseJson(Bulk(batch).body)["success"].Size(), 2u);  // not a strike
   for (int i = 1; i <= 6; ++i) {
     const auto res = Bulk(batch);
@@ -126,15 +124,14 @@ TEST_F(DuplicateBlockTest, UnblockFromTheCommandLine) {
 }
 
 TEST_F(DuplicateBlockTest, HonestBatchesWithFewCollisionsNeverStrike) {
-  ASSERT_EQ(Bulk("{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com")") + "]}").status, 200);
+  ASSERT_EQ(Bulk("{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com")") + "]}").status,
+            200);
   for (int i = 0; i < 8; ++i) {
     // One duplicate out of three: below half.
-    const std::string batch = "{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com")") +
-                              "," + Lead("\"name\":\"N\",\"email\":\"n" + std::to_string(i) +
-                                         "@example.com\"") +
-                              "," + Lead("\"name\":\"M\",\"email\":\"m" + std::to_string(i) +
-                                         "@example.com\"") +
-                              "]}";
+    const std::string batch =
+        "{\"leads\":[" + Lead(R"("name":"A","email":"a@example.com")") + "," +
+        Lead("\"name\":\"N\",\"email\":\"n" + std::to_string(i) + "@example.com\"") + "," +
+        Lead("\"name\":\"M\",\"email\":\"m" + std::to_string(i) + "@example.com\"") + "]}";
     ASSERT_EQ(Bulk(batch).status, 200);
   }
   EXPECT_EQ(ParseJson(KeySelf())["strikes"].GetInt(), 0);
@@ -219,7 +216,8 @@ TEST_F(IdempotencyTest, ClientErrorsAreStoredTooAndBadKeysAre400) {
 TEST_F(IdempotencyTest, EightConcurrentRequestsWithOneKeyRunTheWorkOnce) {
   std::string body = "{\"leads\":[";
   for (int i = 0; i < 200; ++i) {
-    body += (i ? "," : "") + Lead("\"name\":\"L\",\"email\":\"l" + std::to_string(i) + "@example.com\"");
+    body += (i ? "," : "") +
+            Lead("\"name\":\"L\",\"email\":\"l" + std::to_string(i) + "@example.com\"");
   }
   body += "]}";
   std::vector<ClientResponse> responses(8);

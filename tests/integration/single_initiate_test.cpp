@@ -41,8 +41,7 @@ TEST_F(SingleInitiateTest, CreateWithoutInitThenInitializeByLeadId) {
 }
 
 TEST_F(SingleInitiateTest, ErrorsHaveExactStatusesAndBodies) {
-  ASSERT_EQ(Single(R"({"lead":)" + Lead(R"("name":"A","phone":"+14155552671")") + "}").status,
-            200);
+  ASSERT_EQ(Single(R"({"lead":)" + Lead(R"("name":"A","phone":"+14155552671")") + "}").status, 200);
   struct Case {
     std::string body;
     int status;
@@ -51,11 +50,13 @@ TEST_F(SingleInitiateTest, ErrorsHaveExactStatusesAndBodies) {
   const Case cases[] = {
       {"{", 400, R"({"error":"Invalid JSON body"})"},
       {"{}", 400, R"({"error":"Either leadId or lead object is required"})"},
-      {R"({"lead":null,"leadId":null})", 400, R"({"error":"Either leadId or lead object is required"})"},
+      {R"({"lead":null,"leadId":null})", 400,
+       R"({"error":"Either leadId or lead object is required"})"},
       {R"({"lead":{"name":"A"}})", 400, R"({"error":"projectId is required in lead object"})"},
       {R"({"lead":{"projectId":"0123456789abcdef01234567","name":"A"}})", 403,
        R"({"error":"projectId does not match authenticated project"})"},
-      {R"({"lead":{"projectId":")" + project_id_ + R"(","processId":"0123456789abcdef01234567","name":"A"}})",
+      {R"({"lead":{"projectId":")" + project_id_ +
+           R"(","processId":"0123456789abcdef01234567","name":"A"}})",
        404, R"({"error":"Process not found for lead with processId: 0123456789abcdef01234567"})"},
       {R"({"leadId":"0123456789abcdef01234567"})", 404, R"({"error":"Lead not found"})"},
       {R"({"leadId":"nope"})", 400, R"({"error":"Invalid lead ID","code":"invalid_lead_id"})"},
@@ -75,14 +76,15 @@ TEST_F(SingleInitiateTest, ErrorsHaveExactStatusesAndBodies) {
 }
 
 TEST_F(SingleInitiateTest, DuplicateCarriesTheExistingLeadId) {
-  auto first = ParseJson(
-      Single(R"({"lead":)" + Lead(R"("name":"A","phone":"+14155552671")") + "}").body);
+  auto first =
+      ParseJson(Single(R"({"lead":)" + Lead(R"("name":"A","phone":"+14155552671")") + "}").body);
   const std::string id = first["_id"].GetString();
   const auto res = Single(R"({"lead":)" + Lead(R"("name":"B","phone":"(415) 555 2671")") + "}");
   EXPECT_EQ(res.status, 400);
-  EXPECT_EQ(res.body,
-            R"({"error":"Lead with phone +14155552671 already exists for this project and process","code":"duplicate_phone","existingLeadId":")" +
-                id + "\"}");
+  EXPECT_EQ(
+      res.body,
+      R"({"error":"Lead with phone +14155552671 already exists for this project and process","code":"duplicate_phone","existingLeadId":")" +
+          id + "\"}");
 }
 
 }  // namespace

@@ -85,7 +85,9 @@ std::string JsonField(const std::string& json, const std::string& key) {
 
 ServerProcess::ServerProcess(std::string binary, std::string db_path,
                              std::vector<std::string> extra_args)
-    : binary_(std::move(binary)), db_path_(std::move(db_path)), extra_args_(std::move(extra_args)) {}
+    : binary_(std::move(binary)),
+      db_path_(std::move(db_path)),
+      extra_args_(std::move(extra_args)) {}
 
 ServerProcess::~ServerProcess() {
   if (running()) Stop();

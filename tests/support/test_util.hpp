@@ -8,14 +8,14 @@
 
 #include "core/error.hpp"
 
-#define ASSERT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& lg_r_ = (expr);                                               \
+#define ASSERT_OK(expr)                                                          \
+  do {                                                                           \
+    const auto& lg_r_ = (expr);                                                  \
     ASSERT_TRUE(lg_r_.has_value()) << #expr << ": " << lg_r_.error().ToString(); \
   } while (0)
-#define EXPECT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& lg_r_ = (expr);                                               \
+#define EXPECT_OK(expr)                                                          \
+  do {                                                                           \
+    const auto& lg_r_ = (expr);                                                  \
     EXPECT_TRUE(lg_r_.has_value()) << #expr << ": " << lg_r_.error().ToString(); \
   } while (0)
 

@@ -34,7 +34,8 @@ constexpr char kFullLeadJson[] =
     R"("createdAt":"2026-11-29T12:00:00.123Z","updatedAt":"2026-11-29T12:00:00.456Z")";
 
 TEST(ResponseJson, SingleSuccessIsTheLeadWithSuccessFirst) {
-  EXPECT_EQ(EncodeSingleSuccess(FullLead()), std::string(R"({"success":true,)") + kFullLeadJson + "}");
+  EXPECT_EQ(EncodeSingleSuccess(FullLead()),
+            std::string(R"({"success":true,)") + kFullLeadJson + "}");
 }
 
 TEST(ResponseJson, AbsentOptionalFieldsAreOmittedAndNextAttemptIsNull) {
@@ -57,7 +58,8 @@ TEST(ResponseJson, BulkReportInBothFormats) {
   report.leads.push_back(core::LeadError{core::LeadErrorCode::kDuplicateEmail,
                                          "Lead with email a@b.co already exists for this project",
                                          "6b0c13c00102030405000009"});
-  report.lead_ids.push_back(core::LeadError{core::LeadErrorCode::kInvalidLeadId, "Invalid lead ID", {}});
+  report.lead_ids.push_back(
+      core::LeadError{core::LeadErrorCode::kInvalidLeadId, "Invalid lead ID", {}});
   std::vector<core::LeadInput> leads(2);
   leads[0].raw_json = "{}";
   leads[1].raw_json = R"({ "email" : "A@b.co" })";
@@ -65,16 +67,18 @@ TEST(ResponseJson, BulkReportInBothFormats) {
   std::vector<core::LeadIdInput> ids(1);
   ids[0].raw_json = "12";
 
-  EXPECT_EQ(EncodeBulkReport(report, leads, ids, BulkFormat::kDefault),
-            std::string(R"({"success":[{)") + kFullLeadJson +
-                R"(}],"errors":[{"data":{ "email" : "A@b.co" },"error":"Lead with email a@b.co already exists for this project",)"
-                R"("code":"duplicate_email","index":1,"existingLeadId":"6b0c13c00102030405000009"},)"
-                R"({"leadId":12,"error":"Invalid lead ID","code":"invalid_lead_id","index":0}]})");
-  EXPECT_EQ(EncodeBulkReport(report, leads, ids, BulkFormat::kV12),
-            R"({"success":[{"_id":"6b0c13c00102030405abcdef","referenceId":"crm-42","currentState":"initialized"}],)"
-            R"("errors":[{"referenceId":"r2","error":"Lead with email a@b.co already exists for this project",)"
-            R"("code":"duplicate_email","index":1,"existingLeadId":"6b0c13c00102030405000009"},)"
-            R"({"referenceId":null,"error":"Invalid lead ID","code":"invalid_lead_id","index":0}]})");
+  EXPECT_EQ(
+      EncodeBulkReport(report, leads, ids, BulkFormat::kDefault),
+      std::string(R"({"success":[{)") + kFullLeadJson +
+          R"(}],"errors":[{"data":{ "email" : "A@b.co" },"error":"Lead with email a@b.co already exists for this project",)"
+          R"("code":"duplicate_email","index":1,"existingLeadId":"6b0c13c00102030405000009"},)"
+          R"({"leadId":12,"error":"Invalid lead ID","code":"invalid_lead_id","index":0}]})");
+  EXPECT_EQ(
+      EncodeBulkReport(report, leads, ids, BulkFormat::kV12),
+      R"({"success":[{"_id":"6b0c13c00102030405abcdef","referenceId":"crm-42","currentState":"initialized"}],)"
+      R"("errors":[{"referenceId":"r2","error":"Lead with email a@b.co already exists for this project",)"
+      R"("code":"duplicate_email","index":1,"existingLeadId":"6b0c13c00102030405000009"},)"
+      R"({"referenceId":null,"error":"Invalid lead ID","code":"invalid_lead_id","index":0}]})");
 }
 
 TEST(ResponseJson, ErrorBodiesEscapeTheirText) {
@@ -90,8 +94,8 @@ TEST(ResponseJson, InvalidProjectIdsListsEveryOffender) {
   std::vector<core::LeadInput> leads(3);
   leads[0].raw_json = R"({"a":1})";
   leads[2].raw_json = "7";
-  core::InvalidProjectIds invalid{{{0, "missing projectId"},
-                                   {2, "projectId does not match authenticated project"}}};
+  core::InvalidProjectIds invalid{
+      {{0, "missing projectId"}, {2, "projectId does not match authenticated project"}}};
   EXPECT_EQ(EncodeInvalidProjectIds(invalid, leads),
             R"({"error":"Some leads have missing or invalid projectId","invalidLeads":[)"
             R"({"data":{"a":1},"error":"missing projectId","index":0},)"

@@ -110,8 +110,9 @@ TEST_F(IngestServiceTest, InitFalseCreatesUnscheduledLeads) {
 }
 
 TEST_F(IngestServiceTest, TooManyLeadsCountsBothArrays) {
-  IngestRequest r = Request({Input(std::nullopt, "a@example.com"), Input(std::nullopt, "b@example.com"),
-                             Input(std::nullopt, "c@example.com")});
+  IngestRequest r =
+      Request({Input(std::nullopt, "a@example.com"), Input(std::nullopt, "b@example.com"),
+               Input(std::nullopt, "c@example.com")});
   r.lead_ids = {LeadIdInput{"\"x\"", "x"}, LeadIdInput{"\"y\"", "y"}, LeadIdInput{"\"z\"", "z"}};
   auto outcome = service_.Ingest(std::move(r));
   ASSERT_OK(outcome);
@@ -142,8 +143,8 @@ TEST_F(IngestServiceTest, FirstUnknownProcessIsNamedAndEachProcessIsLookedUpOnce
   LeadInput missing = Input(std::nullopt, "d@example.com");
   missing.process_id.reset();
   missing.process_id_token = "undefined";
-  auto outcome = service_.Ingest(Request(
-      {Input(std::nullopt, "a@example.com"), Input(std::nullopt, "b@example.com"), unknown, missing}));
+  auto outcome = service_.Ingest(Request({Input(std::nullopt, "a@example.com"),
+                                          Input(std::nullopt, "b@example.com"), unknown, missing}));
   ASSERT_OK(outcome);
   ASSERT_TRUE(std::holds_alternative<ProcessNotFound>(*outcome));
   EXPECT_EQ(std::get<ProcessNotFound>(*outcome).process_token, "6b0c13c00102030405000077");
@@ -165,29 +166,32 @@ TEST_F(IngestServiceTest, ValidationFailuresNeverReachTheStore) {
 TEST_F(IngestServiceTest, DuplicatesBecomeExactMessagesWithTheExistingLead) {
   auto first = Report(Request({Input("+14155552671", "a@example.com")}));
   const std::string existing = std::get<Lead>(first.leads[0]).id;
-  ASSERT_OK(store_.RecordCallAttempt("6b0c13c00102030405000055", kProject, existing,
-                                     "+14155550000", clock_.Now()));
+  ASSERT_OK(store_.RecordCallAttempt("6b0c13c00102030405000055", kProject, existing, "+14155550000",
+                                     clock_.Now()));
 
   LeadInput ref = Input(std::nullopt, "r@example.com");
   ref.reference_id = "crm-1";
   Report(Request({ref}));
-  auto report = Report(Request({Input("+1 415 555 2671", "x@example.com"),
-                                Input(std::nullopt, "A@example.com"), ref}));
+  auto report = Report(Request(
+      {Input("+1 415 555 2671", "x@example.com"), Input(std::nullopt, "A@example.com"), ref}));
   const auto& phone = std::get<LeadError>(report.leads[0]);
   EXPECT_EQ(phone.code, LeadErrorCode::kDuplicatePhone);
-  EXPECT_EQ(phone.message, "Lead with phone +14155552671 already exists for this project and process");
+  EXPECT_EQ(phone.message,
+            "Lead with phone +14155552671 already exists for this project and process");
   EXPECT_EQ(phone.existing_lead_id, existing);
   const auto& email = std::get<LeadError>(report.leads[1]);
   EXPECT_EQ(email.message, "Lead with email a@example.com already exists for this project");
   EXPECT_EQ(email.existing_lead_id, existing);
   const auto& reference = std::get<LeadError>(report.leads[2]);
-  EXPECT_EQ(reference.message, "Lead with referenceId crm-1 already exists for this project and process");
+  EXPECT_EQ(reference.message,
+            "Lead with referenceId crm-1 already exists for this project and process");
   EXPECT_EQ(report.DuplicateRejections(), 3u);
 
   auto attempted = Report(Request({Input("+14155550000", "new@example.com")}));
   const auto& err = std::get<LeadError>(attempted.leads[0]);
   EXPECT_EQ(err.code, LeadErrorCode::kPhoneAlreadyAttempted);
-  EXPECT_EQ(err.message, "A call attempt has already been made to this phone number for this project");
+  EXPECT_EQ(err.message,
+            "A call attempt has already been made to this phone number for this project");
   EXPECT_EQ(err.existing_lead_id, existing);
 }
 

@@ -15,8 +15,14 @@ TimePoint At(std::int64_t ms) { return FromUnixMillis(ms); }
 TEST(ObjectId, LayoutIsSecondsRandomCounter) {
   ObjectIdGenerator gen({0x01, 0x02, 0x03, 0x04, 0x05}, 0xABCDEF);
   // 2026-11-29T12:00:00Z = 1795953600 s = 0x6B0C13C0
-  EXPECT_EQ(gen.Next(At(1795953600123)), "6b0c13c0" "0102030405" "abcdef");
-  EXPECT_EQ(gen.Next(At(1795953600999)), "6b0c13c0" "0102030405" "abcdf0");
+  EXPECT_EQ(gen.Next(At(1795953600123)),
+            "6b0c13c0"
+            "0102030405"
+            "abcdef");
+  EXPECT_EQ(gen.Next(At(1795953600999)),
+            "6b0c13c0"
+            "0102030405"
+            "abcdf0");
 }
 
 TEST(ObjectId, CounterWrapsAtThreeBytes) {

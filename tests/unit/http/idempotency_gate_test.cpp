@@ -74,7 +74,7 @@ TEST_F(IdempotencyGateTest, InProgressAndMismatch) {
 
 TEST_F(IdempotencyGateTest, BadKeysAreRejected) {
   for (const std::string& key : {std::string(256, 'a'), std::string("has space"),
-                                std::string("tab\there"), std::string("caf\xc3\xa9")}) {
+                                 std::string("tab\there"), std::string("caf\xc3\xa9")}) {
     auto claim = gate_.Begin(Post("/x", "{}", key), "p");
     ASSERT_TRUE(claim.early) << key;
     EXPECT_EQ(claim.early->result_int(), 400u);

@@ -14,8 +14,8 @@ using std::chrono::seconds;
 class DuplicateGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK(store_.CreateProject(core::Project{"6b0c13c00102030405000001", "p", "US", true,
-                                                 clock_.Now(), std::nullopt}));
+    ASSERT_OK(store_.CreateProject(
+        core::Project{"6b0c13c00102030405000001", "p", "US", true, clock_.Now(), std::nullopt}));
     ASSERT_OK(store_.CreateApiKey(core::ApiKeyRecord{kKey, "6b0c13c00102030405000001",
                                                      std::string(64, 'a'), false, clock_.Now()}));
   }

@@ -1,11 +1,11 @@
 #include "limits/local_rate_limiter.hpp"
 
-#include "limits/duplicate_guard.hpp"
-
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
+
+#include "limits/duplicate_guard.hpp"
 
 namespace leadgate::limits {
 namespace {
