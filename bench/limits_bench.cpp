@@ -1,7 +1,6 @@
 // Per-request cost of the protections on every lead route: the rate-limit decision, the
 // duplicate-guard read, and an Idempotency-Key claim + completion, in ns.
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -75,8 +74,8 @@ void IdempotencyRoundTrip(benchmark::State& state, Store& store) {
   http::IdempotencyGate gate(store, clock, http::IdempotencyOptions{});
   http::Request req{boost::beast::http::verb::post, "/api/v1/leads/bulk/initiate", 11};
   req.body() = std::string(2000, 'x');
-  const http::Response res = http::MakeJsonResponse(11, true, boost::beast::http::status::ok,
-                                                    std::string(2000, 'y'));
+  const http::Response res =
+      http::MakeJsonResponse(11, true, boost::beast::http::status::ok, std::string(2000, 'y'));
   std::int64_t i = 0;
   for (auto _ : state) {
     req.set("Idempotency-Key", "key-" + std::to_string(i++));
