@@ -331,7 +331,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   auto body_ms = flags->GetInt("body-timeout-ms", config.body_timeout.count(), 1, 3600000);
   constexpr long long kDay = 86'400'000;
   auto rate_requests =
-      flags->GetInt("rate-limit-requests", config.rate_limit.requests, 1, 1'000'000'000);
+      flags->GetInt("rate-limit-requests", config.rate_limit.requests, 0, 1'000'000'000);
   auto rate_period =
       flags->GetInt("rate-limit-period-ms", config.rate_limit.period.count(), 1, kDay * 365);
   auto strikes = flags->GetInt("dup-max-strikes", config.guard.max_strikes, 0, 1'000'000);

@@ -33,6 +33,7 @@ struct ServeConfig {
   std::chrono::milliseconds body_timeout{30000};
   // Requests per period per project, unless the project has its own limit
   // (`leadgate project set-limit`). Default: 100 per 5 s, all of it usable as a burst.
+  // requests = 0 switches the default off (projects with their own limit keep it).
   limits::RateLimit rate_limit;
   // Duplicate-abuse blocking. Default: more than 5 strikes in 60 s block a key for 60 minutes.
   limits::GuardPolicy guard;

@@ -117,9 +117,13 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
   // Every authenticated request counts against the project's rate, blocked keys' too: the
   // limit protects the service, whoever is calling.
   const limits::RateLimit limit = ProjectLimit(principal.project, limits_.default_limit);
-  auto decision = limits_.limiter.Allow(principal.project.id, limit);
-  if (!decision) return StoreFailure(req, decision.error());
-  if (!decision->allowed) return RateLimitExceeded(req, limit, *decision);
+  std::optional<limits::RateDecision> decision;
+  if (limit.requests > 0) {  // 0: limiting switched off (`--rate-limit-requests 0`)
+    auto allowed = limits_.limiter.Allow(principal.project.id, limit);
+    if (!allowed) return StoreFailure(req, allowed.error());
+    if (!allowed->allowed) return RateLimitExceeded(req, limit, *allowed);
+    decision = *allowed;
+  }
 
   Response res = [&]() -> Response {
     auto guard = limits_.guard.State(principal.key_id);
@@ -143,7 +147,7 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
     limits_.idempotency.Finish(claim, result.response);
     return std::move(result.response);
   }();
-  SetRateLimitHeaders(res, limit, *decision);
+  if (decision) SetRateLimitHeaders(res, limit, *decision);
   return res;
 }
 

@@ -22,7 +22,7 @@ namespace leadgate::http {
 // The protections every lead route shares.
 struct RouteLimits {
   limits::RateLimiter& limiter;
-  limits::RateLimit default_limit;  // for projects without their own
+  limits::RateLimit default_limit;  // for projects without their own; 0 requests = no limit
   const limits::DuplicateGuard& guard;
   const IdempotencyGate& idempotency;
 };

@@ -251,3 +251,31 @@ TEST_F(IdempotencyTest, EightConcurrentRequestsWithOneKeyRunTheWorkOnce) {
 
 }  // namespace
 }  // namespace leadgate::testing
+
+namespace leadgate::testing {
+namespace {
+
+class NoRateLimitTest : public LeadgateTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override { return {"--rate-limit-requests", "0"}; }
+};
+
+TEST_F(NoRateLimitTest, ZeroSwitchesTheDefaultOffButNotAProjectsOwnLimit) {
+  HttpClient client;
+  ASSERT_TRUE(client.Connect(port()).has_value());
+  const HeaderList headers = {{"Authorization", "Bearer " + api_key_},
+                              {"Content-Type", "application/json"}};
+  for (int i = 0; i < 150; ++i) {
+    auto res = client.Send("POST", "/api/v1/leads/bulk/initiate", headers, "{\"leads\":[]}");
+    ASSERT_TRUE(res.has_value());
+    ASSERT_EQ(res->status, 200) << i;
+    EXPECT_FALSE(res->Header("RateLimit"));
+  }
+  Admin(db_, {"project", "set-limit", "--project", project_id_, "--requests", "1", "--per-seconds",
+              "60"});
+  EXPECT_EQ(Bulk("{\"leads\":[]}").status, 200);
+  EXPECT_EQ(Bulk("{\"leads\":[]}").status, 429);
+}
+
+}  // namespace
+}  // namespace leadgate::testing
