@@ -98,6 +98,7 @@ Result<IngestOutcome> IngestService::Ingest(const IngestRequest& request) const 
       lead->id = ids_.Next(now);
       lead->project_id = request.project.id;
       lead->state = request.init ? LeadState::kInitialized : LeadState::kCreated;
+      lead->created_state = lead->state;
       lead->attempts = 0;
       // Due at once; the dialer's claim applies the process's calling window (docs/api.md).
       if (request.init) lead->next_attempt_at = now;

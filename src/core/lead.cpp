@@ -1,5 +1,7 @@
 #include "core/lead.hpp"
 
+#include "core/activity.hpp"
+
 #include <array>
 #include <utility>
 
@@ -62,6 +64,16 @@ std::string_view ToCode(LeadErrorCode code) {
       return "invalid_lead_id";
     case LeadErrorCode::kLeadNotFound:
       return "lead_not_found";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(ActivityType type) {
+  switch (type) {
+    case ActivityType::kCreated: return "created";
+    case ActivityType::kInitialized: return "initialized";
+    case ActivityType::kUpdated: return "updated";
+    case ActivityType::kStateChanged: return "state_changed";
   }
   return "unknown";
 }

@@ -100,6 +100,10 @@ struct Lead {
   std::optional<std::string> metadata_json;  // minified object as submitted
 
   LeadState state = LeadState::kCreated;
+  // The state the lead was created in (kCreated or kInitialized): the timeline's first entries
+  // are derived from it and created_at, so ingest writes no activity rows.
+  LeadState created_state = LeadState::kCreated;
+  std::optional<std::string> last_disposition;
   int attempts = 0;
   std::optional<TimePoint> next_attempt_at;
   TimePoint created_at{};

@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/idempotency_store.hpp"
@@ -66,6 +68,36 @@ struct IngestBatchResult {
 
 // The store also keeps Idempotency-Key records and duplicate-abuse state (see those headers),
 // so that they survive restarts and are shared by every instance on the same database.
+// Keyset position in the newest-first order (created_at desc, id desc): the last lead of a page.
+struct LeadCursor {
+  TimePoint created_at{};
+  std::string id;
+
+  bool operator==(const LeadCursor&) const = default;
+};
+
+// POST /leads/query. Every set filter must match (AND). Strings are compared exactly: the caller
+// normalises phone (E.164) and email (lower case) first.
+struct LeadQuery {
+  std::string project_id;
+  std::optional<std::string> process_id;
+  std::optional<std::string> group_id;
+  std::optional<LeadState> state;
+  std::optional<std::string> reference_id;
+  std::optional<std::string> phone;
+  std::optional<std::string> email;
+  std::optional<TimePoint> created_from;  // inclusive
+  std::optional<TimePoint> created_to;    // inclusive
+  std::optional<LeadCursor> after;        // only leads strictly after this one in the order
+  std::size_t limit = 100;
+};
+
+// What an update does to a lead: the new row and the timeline entries that record it.
+struct LeadMutation {
+  Lead lead;
+  std::vector<Activity> activities;
+};
+
 class LeadStore : public IdempotencyStore, public KeyGuardStore {
  public:
   ~LeadStore() override = default;
@@ -113,6 +145,34 @@ class LeadStore : public IdempotencyStore, public KeyGuardStore {
   virtual Result<std::optional<Lead>> GetLead(const std::string& project_id,
                                               const std::string& lead_id) = 0;
   virtual Result<std::int64_t> CountLeads(const std::string& project_id) = 0;
+
+  // The lead with this referenceId in project_id's process_id, or nullopt (also when the process
+  // belongs to another project).
+  virtual Result<std::optional<Lead>> FindLeadByReference(const std::string& project_id,
+                                                          const std::string& process_id,
+                                                          const std::string& reference_id) = 0;
+
+  // The lead's timeline, newest first (ties: the later-written first), at most `limit` entries,
+  // including the derived `created` / `initialized` entries (see activity.hpp). kNotFound when no
+  // such lead exists in project_id.
+  virtual Result<std::vector<Activity>> ListActivities(const std::string& project_id,
+                                                       const std::string& lead_id,
+                                                       std::size_t limit) = 0;
+
+  // Leads matching `query`, newest first by (created_at, id), at most query.limit. Keyset
+  // pagination: leads inserted meanwhile never shift a page (a lead created after the first page
+  // was read has a later created_at and is simply not part of this walk's remaining pages, unless
+  // its created_at is older than the cursor).
+  virtual Result<std::vector<Lead>> QueryLeads(const LeadQuery& query) = 0;
+
+  // Read-modify-write of one lead in a single write transaction: reads the lead, calls `mutate`
+  // with it, then stores mutation.lead's mutable fields (name, first_name, last_name,
+  // metadata_json, state, last_disposition, next_attempt_at, updated_at; never id, project,
+  // process, phone, email, reference_id, created_*) and appends mutation.activities, atomically.
+  // An error from `mutate` is returned as is and nothing is written. kNotFound when no such lead
+  // exists in project_id. Returns the lead as stored.
+  virtual Result<Lead> UpdateLead(const std::string& project_id, const std::string& lead_id,
+                                  const std::function<Result<LeadMutation>(const Lead&)>& mutate) = 0;
 
   // Records that a call to `phone` (E.164) was attempted for lead_id: from then on that phone is
   // kPhoneAlreadyAttempted in the project, whatever the process. (The dialer API records these;
