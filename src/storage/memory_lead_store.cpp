@@ -191,6 +191,7 @@ Result<core::IngestBatchResult> MemoryLeadStore::Ingest(const core::IngestBatch&
   std::unordered_map<std::string, std::string> new_phone, new_reference, new_email;
   std::unordered_map<std::string, core::Lead> staged;  // inserted or initialized, by id
   std::vector<std::string> inserted_ids;
+  std::vector<core::Activity> staged_activities;  // the inits' timeline entries
 
   auto lookup = [](const std::unordered_map<std::string, std::string>& committed,
                    const std::unordered_map<std::string, std::string>& pending,
@@ -265,6 +266,15 @@ Result<core::IngestBatchResult> MemoryLeadStore::Ingest(const core::IngestBatch&
       lead.updated_at = batch.now;
       lead.next_attempt_at = batch.now;
       staged.insert_or_assign(id, lead);
+      // As SqliteLeadStore: the entry's id is the lead's (a lead is initialized this way once).
+      core::Activity init;
+      init.id = lead.id;
+      init.lead_id = lead.id;
+      init.type = core::ActivityType::kInitialized;
+      init.at = batch.now;
+      init.from = core::LeadState::kCreated;
+      init.to = core::LeadState::kInitialized;
+      staged_activities.push_back(std::move(init));
     }
     result.found.emplace_back(std::move(lead));
   }
@@ -272,6 +282,7 @@ Result<core::IngestBatchResult> MemoryLeadStore::Ingest(const core::IngestBatch&
   if (batch.dry_run) return result;
   for (const std::string& id : inserted_ids) ++lead_counts_[staged.at(id).project_id];
   for (auto& [id, lead] : staged) leads_.insert_or_assign(id, std::move(lead));
+  for (core::Activity& a : staged_activities) activities_[a.lead_id].push_back(std::move(a));
   by_phone_.merge(new_phone);
   by_reference_.merge(new_reference);
   by_email_.merge(new_email);
@@ -286,6 +297,111 @@ Result<std::optional<core::Lead>> MemoryLeadStore::GetLead(const std::string& pr
     return std::optional<core::Lead>();
   }
   return std::optional<core::Lead>(it->second);
+}
+
+Result<std::optional<core::Lead>> MemoryLeadStore::FindLeadByReference(
+    const std::string& project_id, const std::string& process_id, const std::string& reference_id) {
+  std::lock_guard lock(mu_);
+  const auto it = by_reference_.find(Key({project_id, process_id, reference_id}));
+  if (it == by_reference_.end()) return std::optional<core::Lead>();
+  return std::optional<core::Lead>(leads_.at(it->second));
+}
+
+Result<std::vector<core::Activity>> MemoryLeadStore::ListActivities(const std::string& project_id,
+                                                                    const std::string& lead_id,
+                                                                    std::size_t limit) {
+  std::lock_guard lock(mu_);
+  const std::string id = LowerAscii(lead_id);
+  const auto it = leads_.find(id);
+  if (it == leads_.end() || it->second.project_id != project_id) {
+    return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
+  }
+  const core::Lead& lead = it->second;
+  // Everything in write order, the derived entries first (written with the lead: created, then
+  // initialized for a lead created with init), then newest first with ties in reverse write
+  // order: reverse, then a stable sort by time.
+  std::vector<core::Activity> out;
+  core::Activity created;
+  created.id = lead.id;
+  created.lead_id = lead.id;
+  created.type = core::ActivityType::kCreated;
+  created.at = lead.created_at;
+  out.push_back(created);
+  if (lead.created_state == core::LeadState::kInitialized) {
+    core::Activity init = created;
+    init.type = core::ActivityType::kInitialized;
+    init.from = core::LeadState::kCreated;
+    init.to = core::LeadState::kInitialized;
+    out.push_back(std::move(init));
+  }
+  if (const auto jt = activities_.find(id); jt != activities_.end()) {
+    out.insert(out.end(), jt->second.begin(), jt->second.end());
+  }
+  std::reverse(out.begin(), out.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const core::Activity& a, const core::Activity& b) { return a.at > b.at; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+Result<std::vector<core::Lead>> MemoryLeadStore::QueryLeads(const core::LeadQuery& query) {
+  std::lock_guard lock(mu_);
+  auto newer = [](const core::Lead& a, const core::Lead& b) {
+    if (a.created_at != b.created_at) return a.created_at > b.created_at;
+    return a.id > b.id;
+  };
+  std::vector<core::Lead> out;
+  for (const auto& [id, lead] : leads_) {
+    if (lead.project_id != query.project_id) continue;
+    if (query.process_id && lead.process_id != *query.process_id) continue;
+    if (query.group_id && lead.group_id != *query.group_id) continue;
+    if (query.state && lead.state != *query.state) continue;
+    if (query.reference_id && lead.reference_id != *query.reference_id) continue;
+    if (query.phone && lead.phone != *query.phone) continue;
+    if (query.email && lead.email != *query.email) continue;
+    if (query.created_from && lead.created_at < *query.created_from) continue;
+    if (query.created_to && lead.created_at > *query.created_to) continue;
+    if (query.after) {
+      core::Lead cursor;
+      cursor.created_at = query.after->created_at;
+      cursor.id = query.after->id;
+      if (!newer(cursor, lead)) continue;  // only leads strictly after the cursor
+    }
+    out.push_back(lead);
+  }
+  std::sort(out.begin(), out.end(), newer);
+  if (out.size() > query.limit) out.resize(query.limit);
+  return out;
+}
+
+Result<core::Lead> MemoryLeadStore::UpdateLead(
+    const std::string& project_id, const std::string& lead_id,
+    const std::function<Result<core::LeadMutation>(const core::Lead&)>& mutate) {
+  std::lock_guard lock(mu_);
+  const std::string id = LowerAscii(lead_id);
+  const auto it = leads_.find(id);
+  if (it == leads_.end() || it->second.project_id != project_id) {
+    return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
+  }
+  auto mutation = mutate(it->second);
+  if (!mutation) return std::unexpected(std::move(mutation.error()));
+  // Only the mutable fields (core/lead_store.hpp); identity and creation stay as stored.
+  core::Lead& lead = it->second;
+  const core::Lead& next = mutation->lead;
+  lead.name = next.name;
+  lead.first_name = next.first_name;
+  lead.last_name = next.last_name;
+  lead.metadata_json = next.metadata_json;
+  lead.state = next.state;
+  lead.last_disposition = next.last_disposition;
+  lead.next_attempt_at = next.next_attempt_at;
+  lead.updated_at = next.updated_at;
+  std::vector<core::Activity>& timeline = activities_[id];
+  for (core::Activity& a : mutation->activities) {
+    a.lead_id = id;  // as SqliteLeadStore: an entry belongs to the lead it was written with
+    timeline.push_back(std::move(a));
+  }
+  return lead;
 }
 
 Result<std::int64_t> MemoryLeadStore::CountLeads(const std::string& project_id) {

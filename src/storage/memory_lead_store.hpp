@@ -11,11 +11,13 @@
 // long as a test); an expired record is still treated as absent and replaced on Begin.
 //
 // Thread-safety: every method takes one mutex, so calls are linearizable; Ingest holds it for the
-// whole batch, which makes batches atomic and the duplicate rules race-free.
+// whole batch, which makes batches atomic and the duplicate rules race-free. UpdateLead holds it
+// while it calls `mutate`, so a mutate callback must not call this store.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -53,6 +55,16 @@ class MemoryLeadStore final : public core::LeadStore {
   core::Result<std::optional<core::Lead>> GetLead(const std::string& project_id,
                                                   const std::string& lead_id) override;
   core::Result<std::int64_t> CountLeads(const std::string& project_id) override;
+  core::Result<std::optional<core::Lead>> FindLeadByReference(
+      const std::string& project_id, const std::string& process_id,
+      const std::string& reference_id) override;
+  core::Result<std::vector<core::Activity>> ListActivities(const std::string& project_id,
+                                                           const std::string& lead_id,
+                                                           std::size_t limit) override;
+  core::Result<std::vector<core::Lead>> QueryLeads(const core::LeadQuery& query) override;
+  core::Result<core::Lead> UpdateLead(
+      const std::string& project_id, const std::string& lead_id,
+      const std::function<core::Result<core::LeadMutation>(const core::Lead&)>& mutate) override;
   core::Status RecordCallAttempt(const std::string& attempt_id, const std::string& project_id,
                                  const std::string& lead_id, const std::string& phone,
                                  core::TimePoint at) override;
@@ -104,6 +116,9 @@ class MemoryLeadStore final : public core::LeadStore {
   std::unordered_map<std::string, Sequenced<core::Process>> processes_;
   std::unordered_map<std::string, core::ApiKeyRecord> api_keys_;
   std::unordered_map<std::string, core::Lead> leads_;
+  // Each lead's stored timeline entries, in write order (the derived first entries are not
+  // stored, as in SqliteLeadStore).
+  std::unordered_map<std::string, std::vector<core::Activity>> activities_;
   std::unordered_map<std::string, std::int64_t> lead_counts_;  // by project
   // The duplicate indexes: composite key (see the .cpp) -> lead id.
   std::unordered_map<std::string, std::string> by_phone_;

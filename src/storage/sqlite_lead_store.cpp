@@ -46,6 +46,13 @@
 // commit of concurrent requests would give) measured +41% throughput fresh but only +10% at 1M
 // rows, so it is not done here.
 //
+// 0003 (lead reads) measured the same way, raw statements, 200 batches (0..200k rows), two runs
+// each, on a VM shared with other builds (noise ~+-15%): 0002 schema ~35 ms per batch;
+// leads_by_project_created widened to (project_seq, created_at, id) ~37.6 (+7%); + partial
+// leads_by_group (half the leads grouped, 20 groups) ~38 (+1%, kept); + (process_seq,
+// created_at, id) ~40 (+5%, not kept); + (project_seq, state, created_at, id) ~41 (+5%, not
+// kept). Activities cost ingest nothing: only leadIds inits and updates write them.
+//
 // Readers are plain read-only connections: in WAL mode they read a snapshot and neither block nor
 // are blocked by the writer, so request-path lookups (API key, process) never queue behind a
 // 1000-lead batch.
@@ -58,6 +65,8 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <iterator>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -131,6 +140,11 @@ enum class Q : std::size_t {
   kGetIdempotency,
   kCompleteIdempotency,
   kAbandonIdempotency,
+  kFindLeadByProcessReference,
+  kInsertActivity,
+  kListActivities,
+  kFieldList,
+  kUpdateLead,
   kCount,
 };
 
@@ -142,7 +156,7 @@ enum class Q : std::size_t {
 #define LEADGATE_LEAD_COLUMNS                                                             \
   "l.id, pj.id, pr.id, l.group_id, l.name, l.first_name, l.last_name, l.phone, l.email, " \
   "l.reference_id, l.metadata, l.state, l.attempts, l.next_attempt_at, l.created_at, "    \
-  "l.updated_at"
+  "l.updated_at, l.created_state, l.last_disposition"
 
 constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
     "BEGIN IMMEDIATE",
@@ -170,8 +184,8 @@ constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
     // three partial unique indexes); NOT NULL, CHECK and foreign keys still fail the statement.
     "INSERT INTO leads (id, project_seq, process_seq, group_id, name, first_name, last_name, "
     "phone, email, reference_id, metadata, state, attempts, next_attempt_at, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
-    "ON CONFLICT DO NOTHING",
+    "updated_at, created_state, last_disposition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT DO NOTHING",
     "SELECT id FROM leads WHERE process_seq = ?1 AND phone = ?2",
     "SELECT id FROM leads WHERE process_seq = ?1 AND reference_id = ?2",
     "SELECT id FROM leads WHERE project_seq = ?1 AND email = ?2",
@@ -216,6 +230,23 @@ constexpr std::array<const char*, static_cast<std::size_t>(Q::kCount)> kSql = {
     "UPDATE idempotency_keys SET state = 'completed', response_status = ?3, response_body = ?4 "
     "WHERE scope = ?1 AND idempotency_key = ?2 AND state = 'in_progress'",
     "DELETE FROM idempotency_keys WHERE scope = ?1 AND idempotency_key = ?2",
+    // ---- lead reads and updates (0003) ----
+    // The process is resolved within the project, so another project's process finds nothing;
+    // then one probe of leads_unique_reference.
+    "SELECT " LEADGATE_LEAD_COLUMNS
+    " FROM leads l JOIN projects pj ON pj.seq = l.project_seq "
+    "JOIN processes pr ON pr.seq = l.process_seq "
+    "WHERE l.process_seq = (SELECT p2.seq FROM processes p2 JOIN projects j2 "
+    "ON j2.seq = p2.project_seq WHERE p2.id = ?2 AND j2.id = ?1) AND l.reference_id = ?3",
+    "INSERT INTO activities (id, lead_id, type, at, user_id, fields, from_state, to_state, "
+    "disposition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    // Newest first; equal `at` in reverse write order (seq). Backwards along activities_by_lead.
+    "SELECT id, lead_id, type, at, user_id, fields, from_state, to_state, disposition "
+    "FROM activities WHERE lead_id = ?1 ORDER BY at DESC, seq DESC LIMIT ?2",
+    // An activity's `fields` (a JSON array of strings) as rows, in order.
+    "SELECT value FROM json_each(?1) ORDER BY key",
+    "UPDATE leads SET name = ?2, first_name = ?3, last_name = ?4, metadata = ?5, state = ?6, "
+    "last_disposition = ?7, next_attempt_at = ?8, updated_at = ?9 WHERE id = ?1",
 };
 
 #undef LEADGATE_LEAD_COLUMNS
@@ -407,6 +438,14 @@ Result<core::Lead> ReadLead(const Stmt& s) {
   if (!s.ColIsNull(13)) l.next_attempt_at = core::FromUnixMillis(s.ColInt(13));
   l.created_at = core::FromUnixMillis(s.ColInt(14));
   l.updated_at = core::FromUnixMillis(s.ColInt(15));
+  const std::string created_state = s.ColText(16);
+  const std::optional<core::LeadState> parsed_created = core::ParseLeadState(created_state);
+  if (!parsed_created) {
+    return MakeError(ErrorCode::kInternal,
+                     "sqlite: lead " + l.id + " has created_state " + created_state);
+  }
+  l.created_state = *parsed_created;
+  l.last_disposition = s.ColOptText(17);
   return l;
 }
 
@@ -430,6 +469,7 @@ class SqliteLeadStore::Connection {
 
   ~Connection() {
     for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    for (const auto& [mask, s] : query_stmts_) sqlite3_finalize(s);
     sqlite3_close_v2(db_);
   }
   Connection(const Connection&) = delete;
@@ -452,11 +492,26 @@ class SqliteLeadStore::Connection {
     return slot;
   }
 
+  // The cached QueryLeads statement for one combination of set filters (`mask`, a bit per
+  // filter), prepared from sql() on first use.
+  Result<sqlite3_stmt*> GetQuery(unsigned mask, const std::function<std::string()>& sql) {
+    const auto it = query_stmts_.find(mask);
+    if (it != query_stmts_.end()) return it->second;
+    const std::string text = sql();
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, text.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(SqlError(db_, rc, "prepare " + text));
+    query_stmts_.emplace(mask, stmt);
+    return stmt;
+  }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
   std::array<sqlite3_stmt*, static_cast<std::size_t>(Q::kCount)> stmts_{};
+  std::unordered_map<unsigned, sqlite3_stmt*> query_stmts_;
 };
 
 // `auto var = expr;` and return its error if it holds one.
@@ -921,6 +976,7 @@ struct IngestStmts {
   sqlite3_stmt* by_email;
   sqlite3_stmt* get_lead;
   sqlite3_stmt* init_lead;
+  sqlite3_stmt* insert_activity;
 };
 
 // The id a `SELECT id ... WHERE <seq> = ?1 AND <column> = ?2` point lookup finds, if any.
@@ -931,6 +987,69 @@ Result<std::optional<std::string>> LookupId(sqlite3_stmt* raw, std::int64_t seq,
   LEADGATE_TRY(row, s.Step(what));
   if (!*row) return std::optional<std::string>();
   return std::optional<std::string>(s.ColText(0));
+}
+
+// An activity's `fields` as stored (0003_lead_reads.sql): NULL for none, else a JSON array of
+// strings. Escapes what JSON requires ("\\", "\"", control characters); everything else,
+// UTF-8 included, is copied as is.
+std::optional<std::string> EncodeFields(const std::vector<std::string>& fields) {
+  if (fields.empty()) return std::nullopt;
+  std::string out = "[";
+  for (const std::string& field : fields) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char c : field) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
+}
+
+std::optional<core::ActivityType> ParseActivityType(std::string_view s) {
+  for (const core::ActivityType t :
+       {core::ActivityType::kCreated, core::ActivityType::kInitialized,
+        core::ActivityType::kUpdated, core::ActivityType::kStateChanged}) {
+    if (core::ToString(t) == s) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> OptStateText(const std::optional<core::LeadState>& state) {
+  if (!state) return std::nullopt;
+  return std::string(core::ToString(*state));
+}
+
+// Appends one activity of lead_id (whatever activity.lead_id says: an entry belongs to the lead
+// whose transaction writes it).
+Status InsertActivity(sqlite3_stmt* raw, const std::string& lead_id,
+                      const core::Activity& activity) {
+  const std::optional<std::string> fields = EncodeFields(activity.fields);
+  const std::optional<std::string> from = OptStateText(activity.from);
+  const std::optional<std::string> to = OptStateText(activity.to);
+  Stmt s(raw);
+  s.Text(1, activity.id)
+      .Text(2, lead_id)
+      .Text(3, core::ToString(activity.type))
+      .Int(4, core::ToUnixMillis(activity.at))
+      .OptText(5, activity.user_id)
+      .OptText(6, fields)
+      .OptText(7, from)
+      .OptText(8, to)
+      .OptText(9, activity.disposition);
+  LEADGATE_TRY(done, s.Step("insert activity"));
+  return {};
 }
 
 // One Ingest, inside its transaction.
@@ -1010,7 +1129,9 @@ class IngestRun {
                           ? std::optional(core::ToUnixMillis(*lead.next_attempt_at))
                           : std::nullopt)
           .Int(15, core::ToUnixMillis(lead.created_at))
-          .Int(16, core::ToUnixMillis(lead.updated_at));
+          .Int(16, core::ToUnixMillis(lead.updated_at))
+          .Text(17, core::ToString(lead.created_state))
+          .OptText(18, lead.last_disposition);
       LEADGATE_TRY(done, s.Step("insert lead"));
       if (sqlite3_changes(sqlite3_db_handle(q_.insert_lead)) == 1) return core::InsertOutcome{};
     }
@@ -1053,6 +1174,16 @@ class IngestRun {
       lead->state = core::LeadState::kInitialized;
       lead->updated_at = batch_.now;
       lead->next_attempt_at = batch_.now;
+      // The timeline entry of this init, in the same transaction. Its id is the lead's: the store
+      // has no id generator, and a lead is initialized through leadIds at most once.
+      core::Activity init;
+      init.id = lead->id;
+      init.lead_id = lead->id;
+      init.type = core::ActivityType::kInitialized;
+      init.at = batch_.now;
+      init.from = core::LeadState::kCreated;
+      init.to = core::LeadState::kInitialized;
+      LEADGATE_TRY(stored, InsertActivity(q_.insert_activity, lead->id, init));
     }
     return lead;
   }
@@ -1087,6 +1218,7 @@ Result<core::IngestBatchResult> SqliteLeadStore::Ingest(const core::IngestBatch&
            std::pair{&q.by_email, Q::kFindLeadByEmail},
            std::pair{&q.get_lead, Q::kGetLead},
            std::pair{&q.init_lead, Q::kInitLead},
+           std::pair{&q.insert_activity, Q::kInsertActivity},
        }) {
     LEADGATE_TRY(stmt, w.Get(which));
     *slot = *stmt;
@@ -1131,6 +1263,276 @@ Result<std::int64_t> SqliteLeadStore::CountLeads(const std::string& project_id) 
   s.Text(1, project_id);
   LEADGATE_TRY(row, s.Step("count leads"));
   return *row ? s.ColInt(0) : std::int64_t{0};
+}
+
+Result<std::optional<core::Lead>> SqliteLeadStore::FindLeadByReference(
+    const std::string& project_id, const std::string& process_id, const std::string& reference_id) {
+  ReaderLease reader = AcquireReader();
+  LEADGATE_STMT(s, *reader, Q::kFindLeadByProcessReference);
+  s.Text(1, project_id).Text(2, process_id).Text(3, reference_id);
+  LEADGATE_TRY(row, s.Step("find lead by reference"));
+  if (!*row) return std::optional<core::Lead>();
+  LEADGATE_TRY(lead, ReadLead(s));
+  return std::optional<core::Lead>(std::move(*lead));
+}
+
+namespace {
+
+// The first entries of a lead's timeline, derived from the row (core/activity.hpp), newest
+// first: `initialized` (only for a lead created with init) was "written" after `created`.
+std::vector<core::Activity> DerivedActivities(const core::Lead& lead) {
+  std::vector<core::Activity> out;
+  if (lead.created_state == core::LeadState::kInitialized) {
+    core::Activity init;
+    init.id = lead.id;
+    init.lead_id = lead.id;
+    init.type = core::ActivityType::kInitialized;
+    init.at = lead.created_at;
+    init.from = core::LeadState::kCreated;
+    init.to = core::LeadState::kInitialized;
+    out.push_back(std::move(init));
+  }
+  core::Activity created;
+  created.id = lead.id;
+  created.lead_id = lead.id;
+  created.type = core::ActivityType::kCreated;
+  created.at = lead.created_at;
+  out.push_back(std::move(created));
+  return out;
+}
+
+std::int64_t ClampLimit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+Result<std::optional<core::LeadState>> ColOptState(const Stmt& s, int col) {
+  if (s.ColIsNull(col)) return std::optional<core::LeadState>();
+  const std::string text = s.ColText(col);
+  const std::optional<core::LeadState> state = core::ParseLeadState(text);
+  if (!state) return MakeError(ErrorCode::kInternal, "sqlite: activity has state " + text);
+  return state;
+}
+
+// One kListActivities row; `field_list` (kFieldList on the same connection) unpacks `fields`.
+Result<core::Activity> ReadActivity(const Stmt& s, sqlite3_stmt* field_list) {
+  core::Activity a;
+  a.id = s.ColText(0);
+  a.lead_id = s.ColText(1);
+  const std::string type = s.ColText(2);
+  const std::optional<core::ActivityType> parsed = ParseActivityType(type);
+  if (!parsed) return MakeError(ErrorCode::kInternal, "sqlite: activity has type " + type);
+  a.type = *parsed;
+  a.at = core::FromUnixMillis(s.ColInt(3));
+  a.user_id = s.ColOptText(4);
+  if (!s.ColIsNull(5)) {
+    const std::string json = s.ColText(5);
+    Stmt f(field_list);
+    f.Text(1, json);
+    while (true) {
+      LEADGATE_TRY(row, f.Step("read activity fields"));
+      if (!*row) break;
+      a.fields.push_back(f.ColText(0));
+    }
+  }
+  LEADGATE_TRY(from, ColOptState(s, 6));
+  a.from = *from;
+  LEADGATE_TRY(to, ColOptState(s, 7));
+  a.to = *to;
+  a.disposition = s.ColOptText(8);
+  return a;
+}
+
+}  // namespace
+
+// Leads are never deleted and their created_at / created_state never change, so the lead and
+// its rows need no common snapshot: a row appended in between is simply part of the answer.
+Result<std::vector<core::Activity>> SqliteLeadStore::ListActivities(const std::string& project_id,
+                                                                    const std::string& lead_id,
+                                                                    std::size_t limit) {
+  const std::string id = LowerAscii(lead_id);
+  ReaderLease reader = AcquireReader();
+  core::Lead lead;
+  {
+    LEADGATE_STMT(s, *reader, Q::kGetLead);
+    s.Text(1, id).Text(2, project_id);
+    LEADGATE_TRY(row, s.Step("get lead"));
+    if (!*row) return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
+    LEADGATE_TRY(read, ReadLead(s));
+    lead = std::move(*read);
+  }
+  std::vector<core::Activity> out;
+  std::vector<core::Activity> derived = DerivedActivities(lead);
+  LEADGATE_TRY(field_list, (*reader).Get(Q::kFieldList));
+  {
+    LEADGATE_STMT(s, *reader, Q::kListActivities);
+    s.Text(1, id).Int(2, ClampLimit(limit));
+    while (true) {
+      LEADGATE_TRY(row, s.Step("list activities"));
+      if (!*row) break;
+      LEADGATE_TRY(activity, ReadActivity(s, *field_list));
+      // Rows are newest first; the derived entries go before the first row that is older than
+      // the lead (ties: a stored row was written after the lead, so it comes first).
+      if (!derived.empty() && activity->at < lead.created_at) {
+        std::move(derived.begin(), derived.end(), std::back_inserter(out));
+        derived.clear();
+      }
+      out.push_back(std::move(*activity));
+    }
+  }
+  std::move(derived.begin(), derived.end(), std::back_inserter(out));
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+namespace {
+
+// QueryLeads filters, one bit each in the statement cache key; the SQL parameter of each is
+// fixed (?1 project, ?2 process, ... ?12 limit) so every combination binds the same way.
+enum QueryFilter : unsigned {
+  kByProcess = 1U << 0,
+  kByGroup = 1U << 1,
+  kByState = 1U << 2,
+  kByReference = 1U << 3,
+  kByPhone = 1U << 4,
+  kByEmail = 1U << 5,
+  kCreatedFrom = 1U << 6,
+  kCreatedTo = 1U << 7,
+  kAfter = 1U << 8,
+};
+
+unsigned QueryMask(const core::LeadQuery& q) {
+  unsigned mask = 0;
+  if (q.process_id) mask |= kByProcess;
+  if (q.group_id) mask |= kByGroup;
+  if (q.state) mask |= kByState;
+  if (q.reference_id) mask |= kByReference;
+  if (q.phone) mask |= kByPhone;
+  if (q.email) mask |= kByEmail;
+  if (q.created_from) mask |= kCreatedFrom;
+  if (q.created_to) mask |= kCreatedTo;
+  if (q.after) mask |= kAfter;
+  return mask;
+}
+
+// The newest-first query for one filter combination. Plans (no ANALYZE statistics needed; the
+// equality prefix decides): email -> leads_unique_email probe; phone or referenceId ->
+// leads_unique_phone / _reference probes, one per process of the project when processId is not
+// given (the IN list is logically redundant: a lead's process is always of its project);
+// groupId -> leads_by_group; otherwise (processId, state, time range) leads_by_project_created
+// read backwards from the cursor, the other filters checked per row (0003_lead_reads.sql says
+// why processId and state have no index of their own).
+std::string QuerySql(unsigned mask) {
+  std::string sql =
+      "SELECT l.id, pj.id, pr.id, l.group_id, l.name, l.first_name, l.last_name, l.phone, "
+      "l.email, l.reference_id, l.metadata, l.state, l.attempts, l.next_attempt_at, "
+      "l.created_at, l.updated_at, l.created_state, l.last_disposition "
+      "FROM leads l ";
+  // Without statistics the planner prefers the created order (no sort) even for a point lookup,
+  // so phone and referenceId name their unique index (a handful of rows to sort at most).
+  if ((mask & kByPhone) != 0) {
+    sql += "INDEXED BY leads_unique_phone ";
+  } else if ((mask & kByReference) != 0) {
+    sql += "INDEXED BY leads_unique_reference ";
+  }
+  sql +=
+      "JOIN projects pj ON pj.seq = l.project_seq "
+      "JOIN processes pr ON pr.seq = l.process_seq "
+      "WHERE l.project_seq = (SELECT seq FROM projects WHERE id = ?1)";
+  if ((mask & kByProcess) != 0) {
+    sql += " AND l.process_seq = (SELECT seq FROM processes WHERE id = ?2)";
+  } else if ((mask & (kByReference | kByPhone)) != 0) {
+    sql +=
+        " AND l.process_seq IN (SELECT seq FROM processes WHERE project_seq = "
+        "(SELECT seq FROM projects WHERE id = ?1))";
+  }
+  if ((mask & kByGroup) != 0) sql += " AND l.group_id = ?3";
+  if ((mask & kByState) != 0) sql += " AND l.state = ?4";
+  if ((mask & kByReference) != 0) sql += " AND l.reference_id = ?5";
+  if ((mask & kByPhone) != 0) sql += " AND l.phone = ?6";
+  if ((mask & kByEmail) != 0) sql += " AND l.email = ?7";
+  if ((mask & kCreatedFrom) != 0) sql += " AND l.created_at >= ?8";
+  if ((mask & kCreatedTo) != 0) sql += " AND l.created_at <= ?9";
+  if ((mask & kAfter) != 0) sql += " AND (l.created_at, l.id) < (?10, ?11)";
+  sql += " ORDER BY l.created_at DESC, l.id DESC LIMIT ?12";
+  return sql;
+}
+
+}  // namespace
+
+Result<std::vector<core::Lead>> SqliteLeadStore::QueryLeads(const core::LeadQuery& query) {
+  std::vector<core::Lead> out;
+  if (query.limit == 0) return out;
+  const unsigned mask = QueryMask(query);
+  const std::optional<std::string> state =
+      query.state ? std::optional<std::string>(core::ToString(*query.state)) : std::nullopt;
+  ReaderLease reader = AcquireReader();
+  LEADGATE_TRY(raw, (*reader).GetQuery(mask, [mask] { return QuerySql(mask); }));
+  Stmt s(*raw);
+  s.Text(1, query.project_id);
+  if (query.process_id) s.Text(2, *query.process_id);
+  if (query.group_id) s.Text(3, *query.group_id);
+  if (state) s.Text(4, *state);
+  if (query.reference_id) s.Text(5, *query.reference_id);
+  if (query.phone) s.Text(6, *query.phone);
+  if (query.email) s.Text(7, *query.email);
+  if (query.created_from) s.Int(8, core::ToUnixMillis(*query.created_from));
+  if (query.created_to) s.Int(9, core::ToUnixMillis(*query.created_to));
+  if (query.after) s.Int(10, core::ToUnixMillis(query.after->created_at)).Text(11, query.after->id);
+  s.Int(12, ClampLimit(query.limit));
+  while (true) {
+    LEADGATE_TRY(row, s.Step("query leads"));
+    if (!*row) break;
+    LEADGATE_TRY(lead, ReadLead(s));
+    out.push_back(std::move(*lead));
+  }
+  return out;
+}
+
+// The mutate callback runs inside the write transaction, holding writer_mu_: it must not call
+// this store (documented in the header).
+Result<core::Lead> SqliteLeadStore::UpdateLead(
+    const std::string& project_id, const std::string& lead_id,
+    const std::function<Result<core::LeadMutation>(const core::Lead&)>& mutate) {
+  const std::string id = LowerAscii(lead_id);
+  std::lock_guard lock(writer_mu_);
+  core::Lead stored;
+  auto read = [&](std::string_view what) -> Status {
+    LEADGATE_STMT(s, *writer_, Q::kGetLead);
+    s.Text(1, id).Text(2, project_id);
+    LEADGATE_TRY(row, s.Step(what));
+    if (!*row) return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
+    LEADGATE_TRY(lead, ReadLead(s));
+    stored = std::move(*lead);
+    return {};
+  };
+  auto ok = InWriteTransaction("update lead", [&]() -> Status {
+    if (auto found = read("get lead"); !found) return found;
+    LEADGATE_TRY(mutation, mutate(stored));
+    const core::Lead& next = mutation->lead;
+    const std::string next_state(core::ToString(next.state));
+    {
+      LEADGATE_STMT(s, *writer_, Q::kUpdateLead);
+      s.Text(1, stored.id)
+          .OptText(2, next.name)
+          .OptText(3, next.first_name)
+          .OptText(4, next.last_name)
+          .OptText(5, next.metadata_json)
+          .Text(6, next_state)
+          .OptText(7, next.last_disposition)
+          .OptInt(8, next.next_attempt_at ? std::optional(core::ToUnixMillis(*next.next_attempt_at))
+                                          : std::nullopt)
+          .Int(9, core::ToUnixMillis(next.updated_at));
+      LEADGATE_TRY(done, s.Step("update lead"));
+    }
+    LEADGATE_TRY(insert, writer_->Get(Q::kInsertActivity));
+    for (const core::Activity& activity : mutation->activities) {
+      if (auto inserted = InsertActivity(*insert, stored.id, activity); !inserted) return inserted;
+    }
+    return read("reread lead");
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return stored;
 }
 
 Status SqliteLeadStore::RecordCallAttempt(const std::string& attempt_id,

@@ -38,6 +38,14 @@
 // the oldest expired records of other keys (judged by its own ttl), so the table holds about one
 // ttl's worth of records.
 //
+// Lead reads and updates (0003). FindLeadByReference, ListActivities and QueryLeads run on the
+// reader pool; QueryLeads prepares one statement per combination of set filters (per reader,
+// cached). UpdateLead is one BEGIN IMMEDIATE transaction on the writer (read, mutate, UPDATE,
+// INSERT activities, COMMIT), and calls `mutate` holding the writer: mutate must not call this
+// store. Activities that Ingest's leadIds init appends carry the lead's id as their own id (the
+// store generates no ids; a lead is initialized that way at most once). A stored activity
+// belongs to the lead whose transaction wrote it, whatever its lead_id field said.
+//
 // Errors: SQLITE_BUSY / LOCKED (another process held the lock beyond busy_timeout_ms), IOERR,
 // CANTOPEN, FULL -> kUnavailable; anything else -> kInternal. The message names the operation and
 // carries sqlite3_errmsg, for logs only. A failed call wrote nothing.
@@ -121,6 +129,16 @@ class SqliteLeadStore final : public core::LeadStore {
   core::Result<std::optional<core::Lead>> GetLead(const std::string& project_id,
                                                   const std::string& lead_id) override;
   core::Result<std::int64_t> CountLeads(const std::string& project_id) override;
+  core::Result<std::optional<core::Lead>> FindLeadByReference(
+      const std::string& project_id, const std::string& process_id,
+      const std::string& reference_id) override;
+  core::Result<std::vector<core::Activity>> ListActivities(const std::string& project_id,
+                                                           const std::string& lead_id,
+                                                           std::size_t limit) override;
+  core::Result<std::vector<core::Lead>> QueryLeads(const core::LeadQuery& query) override;
+  core::Result<core::Lead> UpdateLead(
+      const std::string& project_id, const std::string& lead_id,
+      const std::function<core::Result<core::LeadMutation>(const core::Lead&)>& mutate) override;
   core::Status RecordCallAttempt(const std::string& attempt_id, const std::string& project_id,
                                  const std::string& lead_id, const std::string& phone,
                                  core::TimePoint at) override;

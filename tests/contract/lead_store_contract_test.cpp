@@ -29,6 +29,8 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/lead_store.hpp"
@@ -74,6 +76,16 @@ static void PrintTo(InsertStatus s, std::ostream* os) {
       << " state=" << ToString(l.state) << " attempts=" << l.attempts
       << " next=" << (l.next_attempt_at ? std::to_string(ToUnixMillis(*l.next_attempt_at)) : "null")
       << " created=" << ToUnixMillis(l.created_at) << " updated=" << ToUnixMillis(l.updated_at)
+      << " created_state=" << ToString(l.created_state)
+      << " last_disposition=" << opt(l.last_disposition) << "}";
+}
+[[maybe_unused]] static void PrintTo(const Activity& a, std::ostream* os) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? "\"" + *v + "\"" : "null"; };
+  *os << "Activity{id=" << a.id << " lead=" << a.lead_id << " " << ToString(a.type)
+      << " at=" << ToUnixMillis(a.at) << " user=" << opt(a.user_id) << " fields=[";
+  for (const std::string& f : a.fields) *os << ::testing::PrintToString(f) << ",";
+  *os << "] from=" << (a.from ? ToString(*a.from) : "null")
+      << " to=" << (a.to ? ToString(*a.to) : "null") << " disposition=" << opt(a.disposition)
       << "}";
 }
 [[maybe_unused]] static void PrintTo(const Project& p, std::ostream* os) {
@@ -959,6 +971,485 @@ TEST_P(LeadStoreContractTest, ProjectRateLimitErrors) {
   EXPECT_EQ(store().GetProject(kP2).error().code, ErrorCode::kNotFound);
 }
 
+// ================= reading, querying and updating leads =================
+
+class LeadReadContractTest : public LeadStoreContractTest {
+ protected:
+  // An Activity with every field given (designated initializers would have to name them all).
+  static Activity Act(std::string id, std::string lead_id, ActivityType type, TimePoint at,
+                      std::optional<std::string> user_id = std::nullopt,
+                      std::vector<std::string> fields = {},
+                      std::optional<LeadState> from = std::nullopt,
+                      std::optional<LeadState> to = std::nullopt,
+                      std::optional<std::string> disposition = std::nullopt) {
+    Activity a;
+    a.id = std::move(id);
+    a.lead_id = std::move(lead_id);
+    a.type = type;
+    a.at = at;
+    a.user_id = std::move(user_id);
+    a.fields = std::move(fields);
+    a.from = from;
+    a.to = to;
+    a.disposition = std::move(disposition);
+    return a;
+  }
+
+  // The derived first entries of `lead`'s timeline, newest first.
+  static std::vector<Activity> Derived(const Lead& lead) {
+    std::vector<Activity> out;
+    if (lead.created_state == LeadState::kInitialized) {
+      out.push_back(Act(lead.id, lead.id, ActivityType::kInitialized, lead.created_at, std::nullopt,
+                        {}, LeadState::kCreated, LeadState::kInitialized));
+    }
+    out.push_back(Act(lead.id, lead.id, ActivityType::kCreated, lead.created_at));
+    return out;
+  }
+
+  std::vector<Activity> Timeline(const std::string& project, const std::string& id,
+                                 std::size_t limit = 100) {
+    auto r = store().ListActivities(project, id, limit);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r ? *r : std::vector<Activity>{};
+  }
+
+  std::vector<std::string> Query(const LeadQuery& q) {
+    auto r = store().QueryLeads(q);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    std::vector<std::string> ids;
+    if (r) {
+      for (const Lead& l : *r) ids.push_back(l.id);
+    }
+    return ids;
+  }
+
+  Activity StateChange(const std::string& lead_id, TimePoint at, LeadState from, LeadState to) {
+    return Act(ids_.Next(kT0), lead_id, ActivityType::kStateChanged, at, "user-7", {}, from, to,
+               "not_interested");
+  }
+};
+
+TEST_P(LeadReadContractTest, FindLeadByReferenceOnlyWithinTheProjectsProcess) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead lead = NewLead(kP1, kP1A, "+14155550001", std::nullopt, "crm-1");
+  lead.last_disposition = "callback";
+  ASSERT_EQ(Insert(kP1, {lead}), (std::vector<InsertOutcome>{Inserted()}));
+  ASSERT_EQ(Insert(kP2, {NewLead(kP2, kP2A, "+14155550002", std::nullopt, "crm-2")}).size(), 1u);
+
+  auto found = store().FindLeadByReference(kP1, kP1A, "crm-1");
+  ASSERT_OK(found);
+  EXPECT_EQ(*found, lead);
+  for (const auto& [project, process, reference] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {kP1, kP1B, "crm-1"},  // another process of the project
+           {kP2, kP1A, "crm-1"},  // the process belongs to another project
+           {kP2, kP2A, "crm-1"},  // another project
+           {kP1, kP1A, "CRM-1"},  // exact comparison
+           {kP1, kP2A, "crm-2"},  // another project's lead through its process
+           {kP1, kP1A, "crm-9"}}) {
+    auto r = store().FindLeadByReference(project, process, reference);
+    ASSERT_OK(r);
+    EXPECT_EQ(*r, std::nullopt) << project << " " << process << " " << reference;
+  }
+}
+
+TEST_P(LeadReadContractTest, ALeadCreatedWithInitHasDerivedInitializedAndCreatedEntries) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  lead.state = LeadState::kInitialized;
+  lead.created_state = LeadState::kInitialized;
+  lead.next_attempt_at = kT0;
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  EXPECT_EQ(Get(kP1, lead.id), lead);
+  const std::vector<Activity> timeline = Timeline(kP1, lead.id);
+  ASSERT_EQ(timeline.size(), 2u);
+  EXPECT_EQ(timeline, Derived(lead));
+  EXPECT_EQ(timeline[0].type, ActivityType::kInitialized);
+  EXPECT_EQ(timeline[1].type, ActivityType::kCreated);
+  EXPECT_EQ(timeline[0].at, kT0);
+  EXPECT_EQ(timeline[1].at, kT0);
+}
+
+TEST_P(LeadReadContractTest, ALeadCreatedWithoutInitHasOnlyTheCreatedEntry) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  EXPECT_EQ(Timeline(kP1, lead.id),
+            (std::vector<Activity>{Act(lead.id, lead.id, ActivityType::kCreated, kT0)}));
+}
+
+TEST_P(LeadReadContractTest, InitThroughLeadIdsStoresAnInitializedEntryInTheSameBatch) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+
+  IngestBatch dry = Batch(kP1, {}, {lead.id});
+  dry.dry_run = true;
+  ASSERT_OK(store().Ingest(dry));
+  EXPECT_EQ(Timeline(kP1, lead.id), Derived(lead));  // a dry run writes no entry
+
+  IngestBatch batch = Batch(kP1, {}, {lead.id});
+  batch.now = At(5000);
+  ASSERT_OK(store().Ingest(batch));
+  const Activity init = Act(lead.id, lead.id, ActivityType::kInitialized, At(5000), std::nullopt,
+                            {}, LeadState::kCreated, LeadState::kInitialized);
+  EXPECT_EQ(Timeline(kP1, lead.id), (std::vector<Activity>{init, Derived(lead)[0]}));
+  // created_state records the creation, not the current state.
+  EXPECT_EQ(Get(kP1, lead.id)->created_state, LeadState::kCreated);
+
+  // Listing it again (already initialized) adds nothing.
+  ASSERT_OK(store().Ingest(Batch(kP1, {}, {lead.id})));
+  EXPECT_EQ(Timeline(kP1, lead.id).size(), 2u);
+}
+
+TEST_P(LeadReadContractTest, UpdatesComeFirstAndEveryActivityFieldRoundTrips) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  lead.state = LeadState::kInitialized;
+  lead.created_state = LeadState::kInitialized;
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+
+  const Activity updated = Act(ids_.Next(kT0), lead.id, ActivityType::kUpdated, At(1000), "usér 1",
+                               {"name", "metadata.plan", R"(metadata.we"ird\key)",
+                                "metadata.line\nbreak\t", "metadata.Zoë 🚀", ""});
+  const Activity changed =
+      StateChange(lead.id, At(1000), LeadState::kInitialized, LeadState::kFailed);
+  // Same time as the creation: written later, so listed before the derived entries.
+  const Activity same_time =
+      Act(ids_.Next(kT0), lead.id, ActivityType::kUpdated, kT0, std::nullopt, {"name"});
+  ASSERT_OK(store().UpdateLead(kP1, lead.id, [&](const Lead& current) -> Result<LeadMutation> {
+    return LeadMutation{.lead = current, .activities = {same_time}};
+  }));
+  ASSERT_OK(store().UpdateLead(kP1, lead.id, [&](const Lead& current) -> Result<LeadMutation> {
+    return LeadMutation{.lead = current, .activities = {updated, changed}};
+  }));
+
+  const std::vector<Activity> derived = Derived(lead);
+  const std::vector<Activity> all{changed, updated, same_time, derived[0], derived[1]};
+  EXPECT_EQ(Timeline(kP1, lead.id), all);
+  EXPECT_EQ(Timeline(kP1, lead.id, 1), (std::vector<Activity>{changed}));
+  EXPECT_EQ(Timeline(kP1, lead.id, 4), (std::vector<Activity>(all.begin(), all.begin() + 4)));
+  EXPECT_EQ(Timeline(kP1, lead.id, 0), (std::vector<Activity>{}));
+  // Ids match case-insensitively, as everywhere.
+  std::string upper = lead.id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(Timeline(kP1, upper), all);
+}
+
+TEST_P(LeadReadContractTest, ListActivitiesOfAnotherProjectsOrAnUnknownLeadIsNotFound) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  for (const auto& [project, id] : std::vector<std::pair<std::string, std::string>>{
+           {kP2, lead.id}, {kP1, "65d0000000000000000000ff"}}) {
+    auto r = store().ListActivities(project, id, 10);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  }
+}
+
+TEST_P(LeadReadContractTest, QueryLeadsAppliesEachFilterAndTheirCombination) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead a = NewLead(kP1, kP1A, "+14155550001", "a@example.com", "ref-a");
+  a.group_id = "g1";
+  a.created_at = At(1);
+  Lead b = NewLead(kP1, kP1B, "+14155550002", "b@example.com", "ref-b");
+  b.group_id = "g1";
+  b.state = LeadState::kInitialized;
+  b.created_at = At(2);
+  Lead c = NewLead(kP1, kP1A, "+14155550003", "c@example.com", "ref-c");
+  c.group_id = "g2";
+  c.state = LeadState::kInitialized;
+  c.created_at = At(3);
+  Lead d = NewLead(kP1, kP1B, std::nullopt, "d@example.com");
+  d.created_at = At(4);
+  // Another project with equal values everywhere.
+  Lead other = NewLead(kP2, kP2A, "+14155550001", "a@example.com", "ref-a");
+  other.group_id = "g1";
+  other.created_at = At(1);
+  ASSERT_EQ(Insert(kP1, {a, b, c, d}).size(), 4u);
+  ASSERT_EQ(Insert(kP2, {other}).size(), 1u);
+
+  auto q = [](auto&& set) {
+    LeadQuery query;
+    query.project_id = kP1;
+    set(query);
+    return query;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Query(q([](LeadQuery&) {})), (V{d.id, c.id, b.id, a.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.process_id = kP1A; })), (V{c.id, a.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.process_id = kP2A; })), V{});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.group_id = "g1"; })), (V{b.id, a.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.state = LeadState::kInitialized; })), (V{c.id, b.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.state = LeadState::kFailed; })), V{});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.reference_id = "ref-b"; })), V{b.id});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.phone = "+14155550003"; })), V{c.id});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.email = "d@example.com"; })), V{d.id});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.email = "D@example.com"; })), V{});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.created_from = At(2); })), (V{d.id, c.id, b.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.created_to = At(2); })), (V{b.id, a.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) {
+              x.created_from = At(2);
+              x.created_to = At(3);
+            })),
+            (V{c.id, b.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) {
+              x.group_id = "g1";
+              x.state = LeadState::kInitialized;
+            })),
+            V{b.id});
+  EXPECT_EQ(Query(q([](LeadQuery& x) {
+              x.process_id = kP1A;
+              x.phone = "+14155550001";
+              x.email = "a@example.com";
+              x.reference_id = "ref-a";
+              x.group_id = "g1";
+              x.state = LeadState::kCreated;
+              x.created_from = At(1);
+              x.created_to = At(1);
+            })),
+            V{a.id});
+  EXPECT_EQ(Query(q([](LeadQuery& x) {
+              x.process_id = kP1B;
+              x.reference_id = "ref-a";
+            })),
+            V{});
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.limit = 2; })), (V{d.id, c.id}));
+  EXPECT_EQ(Query(q([](LeadQuery& x) { x.limit = 0; })), V{});
+  // The other project sees only its own lead, and an unknown project nothing.
+  LeadQuery p2;
+  p2.project_id = kP2;
+  EXPECT_EQ(Query(p2), V{other.id});
+  p2.project_id = "65a0000000000000000000ff";
+  EXPECT_EQ(Query(p2), V{});
+  // Leads come back whole.
+  LeadQuery one = q([](LeadQuery& x) { x.email = "b@example.com"; });
+  auto full = store().QueryLeads(one);
+  ASSERT_OK(full);
+  EXPECT_EQ(*full, (std::vector<Lead>{b}));
+}
+
+TEST_P(LeadReadContractTest, QueryLeadsBreaksCreatedAtTiesByIdDescendingAndPagesByCursor) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  std::vector<Lead> leads;
+  for (int i = 0; i < 6; ++i) {
+    Lead lead = NewLead(kP1, kP1A, "+1415555000" + std::to_string(i));
+    lead.created_at = At(i < 3 ? 10 : 20);
+    leads.push_back(lead);
+  }
+  // Insert out of id order, so no store can pass by returning insertion order.
+  ASSERT_EQ(Insert(kP1, {leads[4], leads[1], leads[5], leads[0], leads[3], leads[2]}).size(), 6u);
+  using V = std::vector<std::string>;
+  const V all{leads[5].id, leads[4].id, leads[3].id, leads[2].id, leads[1].id, leads[0].id};
+  LeadQuery query;
+  query.project_id = kP1;
+  EXPECT_EQ(Query(query), all);
+  query.after = LeadCursor{leads[4].created_at, leads[4].id};
+  EXPECT_EQ(Query(query), V(all.begin() + 2, all.end()));
+  query.after = LeadCursor{leads[3].created_at, leads[3].id};
+  query.limit = 2;
+  EXPECT_EQ(Query(query), V(all.begin() + 3, all.begin() + 5));
+  // A cursor needs no lead behind it: strictly after the position.
+  query.after = LeadCursor{At(20), "0"};
+  query.limit = 100;
+  EXPECT_EQ(Query(query), V(all.begin() + 3, all.end()));
+  query.after = LeadCursor{At(15), "ffffffffffffffffffffffff"};
+  EXPECT_EQ(Query(query), V(all.begin() + 3, all.end()));
+}
+
+TEST_P(LeadReadContractTest, ACursorWalkSeesEveryLeadOnceWhileMoreAreInserted) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  constexpr int kLeads = 2500;
+  std::vector<std::string> original;
+  std::vector<Lead> batch;
+  for (int i = 0; i < kLeads; ++i) {
+    Lead lead = NewLead(kP1, i % 2 == 0 ? kP1A : kP1B, std::nullopt);
+    lead.created_at = At(i / 7);  // runs of equal created_at, across page boundaries
+    original.push_back(lead.id);
+    batch.push_back(std::move(lead));
+    if (batch.size() == 500) {
+      ASSERT_EQ(Insert(kP1, std::move(batch)).size(), 500u);
+      batch.clear();
+    }
+  }
+  ASSERT_EQ(Insert(kP2, {NewLead(kP2, kP2A, std::nullopt)}).size(), 1u);
+
+  std::vector<std::string> seen;
+  LeadQuery query;
+  query.project_id = kP1;
+  query.limit = 1000;
+  int pages = 0;
+  int inserted = 0;
+  while (true) {
+    auto page = store().QueryLeads(query);
+    ASSERT_OK(page);
+    ++pages;
+    for (const Lead& lead : *page) seen.push_back(lead.id);
+    if (page->size() < query.limit) break;
+    query.after = LeadCursor{page->back().created_at, page->back().id};
+    // Newer leads arrive between pages, some at the very instant of the cursor (a greater id:
+    // before it in the order, so not part of the rest of the walk either).
+    std::vector<Lead> more;
+    for (int i = 0; i < 300; ++i) {
+      Lead lead = NewLead(kP1, kP1A, std::nullopt);
+      lead.created_at = i == 0 ? page->back().created_at : At(1'000'000 + inserted);
+      ++inserted;
+      more.push_back(std::move(lead));
+    }
+    ASSERT_EQ(Insert(kP1, std::move(more)).size(), 300u);
+  }
+  EXPECT_EQ(pages, 3);
+  std::vector<std::string> expected = original;
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> got = seen;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end()) << "a lead was seen twice";
+  EXPECT_EQ(got, expected);
+}
+
+TEST_P(LeadReadContractTest, UpdateLeadChangesTheMutableFieldsOnlyAndAppendsAtomically) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead lead = NewLead(kP1, kP1A, "+14155550001", "a@example.com", "ref-a");
+  lead.group_id = "g1";
+  lead.metadata_json = R"({"plan":"basic"})";
+  lead.state = LeadState::kInitialized;
+  lead.created_state = LeadState::kInitialized;
+  lead.attempts = 1;
+  lead.next_attempt_at = kT0;
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+
+  const Activity changed =
+      StateChange(lead.id, At(7000), LeadState::kInitialized, LeadState::kSucceeded);
+  int calls = 0;
+  auto result = store().UpdateLead(kP1, lead.id, [&](const Lead& current) -> Result<LeadMutation> {
+    ++calls;
+    EXPECT_EQ(current, lead);
+    LeadMutation m{.lead = current, .activities = {changed}};
+    m.lead.name = "John Roe";
+    m.lead.first_name = std::nullopt;
+    m.lead.last_name = "Roe";
+    m.lead.metadata_json = R"({"plan":"gold"})";
+    m.lead.state = LeadState::kSucceeded;
+    m.lead.last_disposition = "interested";
+    m.lead.next_attempt_at = std::nullopt;
+    m.lead.updated_at = At(7000);
+    // Identity, contact, creation and attempts are not the update's to change.
+    m.lead.id = "65d0000000000000000000ee";
+    m.lead.project_id = kP2;
+    m.lead.process_id = kP1B;
+    m.lead.group_id = "g9";
+    m.lead.phone = "+14155559999";
+    m.lead.email = "z@example.com";
+    m.lead.reference_id = "ref-z";
+    m.lead.created_at = At(-5);
+    m.lead.created_state = LeadState::kCreated;
+    m.lead.attempts = 9;
+    return m;
+  });
+  ASSERT_OK(result);
+  EXPECT_EQ(calls, 1);
+  Lead expected = lead;
+  expected.name = "John Roe";
+  expected.first_name = std::nullopt;
+  expected.last_name = "Roe";
+  expected.metadata_json = R"({"plan":"gold"})";
+  expected.state = LeadState::kSucceeded;
+  expected.last_disposition = "interested";
+  expected.next_attempt_at = std::nullopt;
+  expected.updated_at = At(7000);
+  EXPECT_EQ(*result, expected);
+  EXPECT_EQ(Get(kP1, lead.id), expected);
+  EXPECT_EQ(Get(kP1, "65d0000000000000000000ee"), std::nullopt);
+  EXPECT_EQ(Timeline(kP1, lead.id),
+            (std::vector<Activity>{changed, Derived(lead)[0], Derived(lead)[1]}));
+  auto by_ref = store().FindLeadByReference(kP1, kP1A, "ref-a");
+  ASSERT_OK(by_ref);
+  EXPECT_EQ(*by_ref, expected);
+  EXPECT_EQ(Count(kP2), 0);
+}
+
+TEST_P(LeadReadContractTest, AMutateErrorIsReturnedAsIsAndWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  auto result = store().UpdateLead(kP1, lead.id, [&](const Lead&) -> Result<LeadMutation> {
+    return MakeError(ErrorCode::kFailedPrecondition, "call in progress");
+  });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(result.error().message, "call in progress");
+  EXPECT_EQ(Get(kP1, lead.id), lead);
+  EXPECT_EQ(Timeline(kP1, lead.id), Derived(lead));
+  // And the store goes on working.
+  ASSERT_OK(store().UpdateLead(kP1, lead.id, [&](const Lead& current) -> Result<LeadMutation> {
+    return LeadMutation{.lead = current, .activities = {}};
+  }));
+}
+
+TEST_P(LeadReadContractTest, UpdateLeadOfAnotherProjectsOrAnUnknownLeadIsNotFound) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  for (const auto& [project, id] : std::vector<std::pair<std::string, std::string>>{
+           {kP2, lead.id}, {kP1, "65d0000000000000000000ff"}}) {
+    bool called = false;
+    auto r = store().UpdateLead(project, id, [&](const Lead& current) -> Result<LeadMutation> {
+      called = true;
+      return LeadMutation{.lead = current, .activities = {}};
+    });
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+    EXPECT_FALSE(called);
+  }
+  EXPECT_EQ(Get(kP1, lead.id), lead);
+}
+
+TEST_P(LeadReadContractTest, ConcurrentUpdatesOfOneLeadLoseNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  Lead lead = NewLead(kP1, kP1A, "+14155550001");
+  lead.metadata_json = R"({"seen":""})";
+  ASSERT_EQ(Insert(kP1, {lead}).size(), 1u);
+  constexpr int kThreads = 8;
+  std::vector<Activity> activities;
+  for (int i = 0; i < kThreads; ++i) {
+    activities.push_back(Act(ids_.Next(kT0), lead.id, ActivityType::kUpdated, At(1000 + i),
+                             std::nullopt, {"metadata.seen"}));
+  }
+  std::atomic<bool> go{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      auto r = store().UpdateLead(kP1, lead.id, [&](const Lead& current) -> Result<LeadMutation> {
+        // {"seen":"<digits>"}: append this thread's digit to what the given lead holds.
+        const std::string& meta = *current.metadata_json;
+        const std::string seen = meta.substr(9, meta.size() - 11);
+        LeadMutation m{.lead = current, .activities = {activities[i]}};
+        m.lead.metadata_json = R"({"seen":")" + seen + std::to_string(i) + R"("})";
+        m.lead.updated_at = At(1000 + i);
+        return m;
+      });
+      if (!r) failures.fetch_add(1);
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  auto stored = Get(kP1, lead.id);
+  ASSERT_TRUE(stored.has_value());
+  std::string seen = stored->metadata_json->substr(9, stored->metadata_json->size() - 11);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, "01234567");
+  const std::vector<Activity> timeline = Timeline(kP1, lead.id);
+  ASSERT_EQ(timeline.size(), static_cast<std::size_t>(kThreads) + 1);
+  std::vector<Activity> expected(activities.rbegin(), activities.rend());  // newest first
+  expected.push_back(Derived(lead)[0]);
+  EXPECT_EQ(timeline, expected);
+}
+
 // ================= key guard (duplicate-abuse state) =================
 
 constexpr char kKey1[] = "65c000000000000000000001";
@@ -1352,6 +1843,10 @@ std::string FactoryName(const ::testing::TestParamInfo<LeadStoreFactory>& info) 
 INSTANTIATE_TEST_SUITE_P(Memory, LeadStoreContractTest, ::testing::Values(MemoryFactory()),
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, LeadStoreContractTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Memory, LeadReadContractTest, ::testing::Values(MemoryFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, LeadReadContractTest, ::testing::Values(SqliteFactory()),
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Memory, KeyGuardContractTest, ::testing::Values(MemoryFactory()),
                          FactoryName);

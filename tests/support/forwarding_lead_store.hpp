@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +56,24 @@ class ForwardingLeadStore : public core::LeadStore {
   }
   core::Result<std::int64_t> CountLeads(const std::string& project_id) override {
     return target_.CountLeads(project_id);
+  }
+  core::Result<std::optional<core::Lead>> FindLeadByReference(
+      const std::string& project_id, const std::string& process_id,
+      const std::string& reference_id) override {
+    return target_.FindLeadByReference(project_id, process_id, reference_id);
+  }
+  core::Result<std::vector<core::Activity>> ListActivities(const std::string& project_id,
+                                                           const std::string& lead_id,
+                                                           std::size_t limit) override {
+    return target_.ListActivities(project_id, lead_id, limit);
+  }
+  core::Result<std::vector<core::Lead>> QueryLeads(const core::LeadQuery& query) override {
+    return target_.QueryLeads(query);
+  }
+  core::Result<core::Lead> UpdateLead(
+      const std::string& project_id, const std::string& lead_id,
+      const std::function<core::Result<core::LeadMutation>(const core::Lead&)>& mutate) override {
+    return target_.UpdateLead(project_id, lead_id, mutate);
   }
   core::Status RecordCallAttempt(const std::string& attempt_id, const std::string& project_id,
                                  const std::string& lead_id, const std::string& phone,

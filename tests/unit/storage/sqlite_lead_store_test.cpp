@@ -506,6 +506,130 @@ TEST_F(SqliteLeadStoreTest, ASchemaVersion1DatabaseMigratesToTheCurrentSchemaKee
   EXPECT_EQ(begin->status, core::IdempotencyStatus::kStarted);
 }
 
+// A database at schema version 2 gains 0003 on open: created_state is backfilled ('initialized'
+// for a lead still initialized and never changed since its creation, else 'created'),
+// last_disposition starts NULL, and the timeline and query work on the old rows.
+TEST_F(SqliteLeadStoreTest, ASchemaVersion2DatabaseMigratesToVersion3KeepingItsData) {
+  const auto migrations = SqliteMigrations();
+  ASSERT_GE(migrations.size(), 3u);
+  ASSERT_EQ(migrations[2].version, 3);
+  std::filesystem::create_directories(dir_.path() / "data");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "BEGIN;" + std::string(migrations[0].sql) + std::string(migrations[1].sql) +
+        "INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0), "
+        "(2, '0002_limits_idempotency.sql', 0);"
+        "INSERT INTO projects (id, name, region, active, created_at) "
+        "VALUES ('65a000000000000000000001', 'old', 'GB', 1, 1795953600123);"
+        "INSERT INTO processes (id, project_seq, name, created_at) "
+        "VALUES ('65b000000000000000000001', 1, 'a', 1795953600123);"
+        // Created with init, untouched since; initialized later through leadIds; never
+        // initialized.
+        "INSERT INTO leads (id, project_seq, process_seq, phone, reference_id, state, attempts, "
+        "next_attempt_at, created_at, updated_at) VALUES "
+        "('65d000000000000000000001', 1, 1, '+14155552671', 'r1', 'initialized', 0, "
+        "1795953600123, 1795953600123, 1795953600123),"
+        "('65d000000000000000000002', 1, 1, '+14155552672', 'r2', 'initialized', 0, "
+        "1795953605000, 1795953600124, 1795953605000),"
+        "('65d000000000000000000003', 1, 1, '+14155552673', NULL, 'created', 0, NULL, "
+        "1795953600125, 1795953600125);"
+        "COMMIT;";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->EffectivePragmas()->schema_version, migrations.back().version);
+  auto lead = [&](const std::string& id) {
+    auto r = store->GetLead(kProject, id);
+    EXPECT_TRUE(r.has_value() && r->has_value());
+    return r && *r ? **r : core::Lead{};
+  };
+  EXPECT_EQ(lead("65d000000000000000000001").created_state, core::LeadState::kInitialized);
+  EXPECT_EQ(lead("65d000000000000000000002").created_state, core::LeadState::kCreated);
+  EXPECT_EQ(lead("65d000000000000000000003").created_state, core::LeadState::kCreated);
+  EXPECT_EQ(lead("65d000000000000000000001").last_disposition, std::nullopt);
+
+  auto timeline = store->ListActivities(kProject, "65d000000000000000000001", 10);
+  ASSERT_OK(timeline);
+  ASSERT_EQ(timeline->size(), 2u);
+  EXPECT_EQ((*timeline)[0].type, core::ActivityType::kInitialized);
+  EXPECT_EQ((*timeline)[1].type, core::ActivityType::kCreated);
+
+  auto by_ref = store->FindLeadByReference(kProject, "65b000000000000000000001", "r2");
+  ASSERT_OK(by_ref);
+  ASSERT_TRUE(by_ref->has_value());
+  EXPECT_EQ((*by_ref)->id, "65d000000000000000000002");
+
+  core::LeadQuery query;
+  query.project_id = kProject;
+  auto page = store->QueryLeads(query);
+  ASSERT_OK(page);
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].id, "65d000000000000000000003");
+  EXPECT_EQ((*page)[2].id, "65d000000000000000000001");
+
+  // Old leads take updates and their activities.
+  core::Activity note;
+  note.id = "65e000000000000000000001";
+  note.lead_id = "65d000000000000000000003";
+  note.type = core::ActivityType::kUpdated;
+  note.at = core::FromUnixMillis(1795953700000);
+  note.fields = {"name"};
+  auto updated =
+      store->UpdateLead(kProject, "65d000000000000000000003",
+                        [&](const core::Lead& current) -> core::Result<core::LeadMutation> {
+                          core::LeadMutation m{.lead = current, .activities = {note}};
+                          m.lead.name = "New Name";
+                          return m;
+                        });
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->name, "New Name");
+  auto after = store->ListActivities(kProject, "65d000000000000000000003", 10);
+  ASSERT_OK(after);
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_EQ((*after)[0], note);
+}
+
+// The newest-first query uses the indexes 0003 made for it: no full scan, no sort.
+TEST_F(SqliteLeadStoreTest, LeadQueriesUseTheirIndexes) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  // The plan's detail lines (column 3 of EXPLAIN QUERY PLAN).
+  auto plan = [&](const std::string& where) {
+    const std::string sql = "EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE l.project_seq = 1" +
+                            where + " ORDER BY l.created_at DESC, l.id DESC LIMIT 100";
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    std::string out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      out += text == nullptr ? "" : text;
+      out += "\n";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  };
+  const std::string newest = plan(" AND (l.created_at, l.id) < (5, 'x')");
+  EXPECT_NE(newest.find("leads_by_project_created"), std::string::npos) << newest;
+  EXPECT_EQ(newest.find("TEMP B-TREE"), std::string::npos) << newest;
+  const std::string group = plan(" AND l.group_id = 'g'");
+  EXPECT_NE(group.find("leads_by_group"), std::string::npos) << group;
+  EXPECT_EQ(group.find("TEMP B-TREE"), std::string::npos) << group;
+  const std::string email = plan(" AND l.email = 'a@example.com'");
+  EXPECT_NE(email.find("leads_unique_email"), std::string::npos) << email;
+  // (phone and referenceId name their unique index with INDEXED BY: the contract tests' phone
+  // and referenceId queries would fail to prepare if it could not be used.)
+}
+
 // The schema itself refuses a half-set rate limit, whatever code writes it.
 TEST_F(SqliteLeadStoreTest, TheSchemaRefusesAHalfSetRateLimit) {
   {
