@@ -1,40 +1,10 @@
 #include "api/response_json.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "api/json_writer.hpp"
 
 namespace leadgate::api {
-namespace {
+namespace internal {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void Key(Writer& w, std::string_view key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
-
-void String(Writer& w, std::string_view value) {
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void Raw(Writer& w, std::string_view json, rapidjson::Type type) {
-  w.RawValue(json.data(), json.size(), type);
-}
-
-void OptionalField(Writer& w, std::string_view key, const std::optional<std::string>& value) {
-  if (!value) return;
-  Key(w, key);
-  String(w, *value);
-}
-
-void StringOrNull(Writer& w, const std::optional<std::string>& value) {
-  if (value) {
-    String(w, *value);
-  } else {
-    w.Null();
-  }
-}
-
-// The lead object's fields, without the enclosing braces.
 void LeadFields(Writer& w, const core::Lead& lead) {
   Key(w, "_id");
   String(w, lead.id);
@@ -68,6 +38,12 @@ void LeadFields(Writer& w, const core::Lead& lead) {
   Key(w, "updatedAt");
   String(w, core::FormatIso8601(lead.updated_at));
 }
+
+}  // namespace internal
+
+namespace {
+
+using namespace internal;  // NOLINT: the shared writer vocabulary
 
 void ErrorFields(Writer& w, const core::LeadError& error) {
   Key(w, "error");

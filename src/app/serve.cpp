@@ -67,7 +67,8 @@ int RunServe(const ServeConfig& config) {
   limits::LocalRateLimiter limiter(clock);
   limits::DuplicateGuard guard(**store, clock, config.guard);
   http::IdempotencyGate idempotency(**store, clock, config.idempotency);
-  http::ApiRouter router(authenticator, initiate, **store,
+  http::LeadHandler leads(**store, phones, clock, ids);
+  http::ApiRouter router(authenticator, initiate, leads, **store,
                          http::RouteLimits{limiter, config.rate_limit, guard, idempotency}, pool);
 
   server_options.io_threads = config.io_threads;

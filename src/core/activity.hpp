@@ -23,18 +23,19 @@ enum class ActivityType {
   kStateChanged,  // currentState moved (targetState, a dialer outcome)
 };
 
-std::string_view ToString(ActivityType type);  // "created", "initialized", "updated", "state_changed"
+std::string_view ToString(
+    ActivityType type);  // "created", "initialized", "updated", "state_changed"
 
 struct Activity {
   std::string id;  // ObjectId; derived entries use the lead's id
   std::string lead_id;
   ActivityType type = ActivityType::kCreated;
   TimePoint at{};
-  std::optional<std::string> user_id;          // kUpdated / kStateChanged: who asked (audit)
-  std::vector<std::string> fields;             // kUpdated: "name", "metadata.plan", ...
-  std::optional<LeadState> from;               // kStateChanged / kInitialized
-  std::optional<LeadState> to;                 // kStateChanged / kInitialized
-  std::optional<std::string> disposition;      // kStateChanged
+  std::optional<std::string> user_id;      // kUpdated / kStateChanged: who asked (audit)
+  std::vector<std::string> fields;         // kUpdated: "name", "metadata.plan", ...
+  std::optional<LeadState> from;           // kStateChanged / kInitialized
+  std::optional<LeadState> to;             // kStateChanged / kInitialized
+  std::optional<std::string> disposition;  // kStateChanged
 
   bool operator==(const Activity&) const = default;
 };

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace leadgate::core {
 
@@ -42,6 +44,11 @@ class FakeClock final : public Clock {
 
 // "2026-11-29T12:00:00.000Z": ISO 8601, UTC, milliseconds (the lead object's format).
 std::string FormatIso8601(TimePoint t);
+
+// Parses "2026-11-29", "2026-11-29T12:00:00Z", "2026-11-29T12:00:00.123Z" or with an offset
+// ("...+02:00", "...-0530"); fractions beyond milliseconds are truncated. A date alone is
+// midnight UTC. nullopt for anything else (including impossible dates such as 2026-02-30).
+std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 inline std::int64_t ToUnixMillis(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint FromUnixMillis(std::int64_t ms) {

@@ -1,9 +1,9 @@
 #include "core/lead.hpp"
 
-#include "core/activity.hpp"
-
 #include <array>
 #include <utility>
+
+#include "core/activity.hpp"
 
 namespace leadgate::core {
 namespace {
@@ -70,10 +70,14 @@ std::string_view ToCode(LeadErrorCode code) {
 
 std::string_view ToString(ActivityType type) {
   switch (type) {
-    case ActivityType::kCreated: return "created";
-    case ActivityType::kInitialized: return "initialized";
-    case ActivityType::kUpdated: return "updated";
-    case ActivityType::kStateChanged: return "state_changed";
+    case ActivityType::kCreated:
+      return "created";
+    case ActivityType::kInitialized:
+      return "initialized";
+    case ActivityType::kUpdated:
+      return "updated";
+    case ActivityType::kStateChanged:
+      return "state_changed";
   }
   return "unknown";
 }

@@ -171,8 +171,9 @@ class LeadStore : public IdempotencyStore, public KeyGuardStore {
   // process, phone, email, reference_id, created_*) and appends mutation.activities, atomically.
   // An error from `mutate` is returned as is and nothing is written. kNotFound when no such lead
   // exists in project_id. Returns the lead as stored.
-  virtual Result<Lead> UpdateLead(const std::string& project_id, const std::string& lead_id,
-                                  const std::function<Result<LeadMutation>(const Lead&)>& mutate) = 0;
+  virtual Result<Lead> UpdateLead(
+      const std::string& project_id, const std::string& lead_id,
+      const std::function<Result<LeadMutation>(const Lead&)>& mutate) = 0;
 
   // Records that a call to `phone` (E.164) was attempted for lead_id: from then on that phone is
   // kPhoneAlreadyAttempted in the project, whatever the process. (The dialer API records these;

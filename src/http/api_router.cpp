@@ -17,6 +17,9 @@ namespace bh = boost::beast::http;
 constexpr std::string_view kBulkInitiate = "/api/v1/leads/bulk/initiate";
 constexpr std::string_view kInitiate = "/api/v1/leads/initiate";
 constexpr std::string_view kKeySelf = "/api/v1/keys/self";
+constexpr std::string_view kLeadGet = "/api/v1/leads/get";
+constexpr std::string_view kLeadQuery = "/api/v1/leads/query";
+constexpr std::string_view kLeadUpdate = "/api/v1/leads/update";
 
 Response Error(const Request& req, bh::status status, std::string_view message) {
   return MakeJsonResponse(req.version(), req.keep_alive(), status, api::EncodeError(message));
@@ -86,13 +89,25 @@ Response ApiRouter::Dispatch(const Request& req) const {
                             R"({"status":"ready"})");
   }
 
-  const bool bulk = path == kBulkInitiate;
-  const bool key_self = path == kKeySelf;
-  if (!bulk && !key_self && path != kInitiate) {
+  Route route;
+  if (path == kBulkInitiate) {
+    route = Route::kBulkInitiate;
+  } else if (path == kInitiate) {
+    route = Route::kInitiate;
+  } else if (path == kLeadGet) {
+    route = Route::kLeadGet;
+  } else if (path == kLeadQuery) {
+    route = Route::kLeadQuery;
+  } else if (path == kLeadUpdate) {
+    route = Route::kLeadUpdate;
+  } else if (path == kKeySelf) {
+    route = Route::kKeySelf;
+  } else {
     return Error(req, bh::status::not_found, "Not found");
   }
-  if (key_self ? !IsGet(req) : req.method() != bh::verb::post) {
-    return MethodNotAllowed(req, key_self ? "GET, HEAD" : "POST");
+  const bool get_route = route == Route::kKeySelf || route == Route::kLeadGet;
+  if (get_route ? !IsGet(req) : req.method() != bh::verb::post) {
+    return MethodNotAllowed(req, get_route ? "GET, HEAD" : "POST");
   }
 
   auto principal = authenticator_.Authenticate(req[bh::field::authorization]);
@@ -109,11 +124,11 @@ Response ApiRouter::Dispatch(const Request& req) const {
         return StoreFailure(req, principal.error());
     }
   }
-  return key_self ? KeySelf(req, *principal) : LeadRoute(req, *principal, bulk);
+  return route == Route::kKeySelf ? KeySelf(req, *principal) : LeadRoute(req, *principal, route);
 }
 
 Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& principal,
-                              bool bulk) const {
+                              Route route) const {
   // Every authenticated request counts against the project's rate, blocked keys' too: the
   // limit protects the service, whoever is calling.
   const limits::RateLimit limit = ProjectLimit(principal.project, limits_.default_limit);
@@ -129,6 +144,7 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
     auto guard = limits_.guard.State(principal.key_id);
     if (!guard) return StoreFailure(req, guard.error());
     if (guard->blocked_until) return KeyBlocked(req, limits_.guard.BlockLeft(*guard));
+    if (route == Route::kLeadGet) return leads_.Get(req, principal);  // a GET: no body, no key
     if (!IsJsonContentType(req[bh::field::content_type])) {
       return Error(req, bh::status::unsupported_media_type,
                    "Content-Type must be application/json");
@@ -136,8 +152,18 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
 
     const IdempotencyGate::Claim claim = limits_.idempotency.Begin(req, principal.project.id);
     if (claim.early) return *claim.early;  // a replay never strikes
-    InitiateResult result =
-        bulk ? initiate_.Bulk(req, principal) : initiate_.Single(req, principal);
+    InitiateResult result = [&]() -> InitiateResult {
+      switch (route) {
+        case Route::kBulkInitiate:
+          return initiate_.Bulk(req, principal);
+        case Route::kInitiate:
+          return initiate_.Single(req, principal);
+        case Route::kLeadQuery:
+          return leads_.Query(req, principal);
+        default:
+          return leads_.Update(req, principal);
+      }
+    }();
     if (!result.dry_run && limits::IsStrike(result.items, result.duplicates)) {
       if (auto strike = limits_.guard.Strike(principal.key_id); !strike) {
         // The request itself succeeded; losing one strike is better than failing it.

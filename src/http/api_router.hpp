@@ -4,7 +4,8 @@
 // itself, and runs everything that touches the store on the worker pool, never on an io thread.
 //
 // A lead route runs: auth -> rate limit (per project) -> key block -> Content-Type ->
-// Idempotency-Key claim -> endpoint -> duplicate strike -> store the idempotent response.
+// Idempotency-Key claim -> endpoint -> duplicate strike -> store the idempotent response
+// (GET /leads/get stops after the key block: it has no body and no key).
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
@@ -14,6 +15,7 @@
 #include "http/handler.hpp"
 #include "http/idempotency_gate.hpp"
 #include "http/initiate_handler.hpp"
+#include "http/lead_handler.hpp"
 #include "limits/duplicate_guard.hpp"
 #include "limits/rate_limiter.hpp"
 
@@ -31,9 +33,11 @@ class ApiRouter final : public Handler {
  public:
   // All references must outlive the router; `workers` runs the endpoint work.
   ApiRouter(const auth::Authenticator& authenticator, const InitiateHandler& initiate,
-            core::LeadStore& store, RouteLimits limits, boost::asio::thread_pool& workers)
+            const LeadHandler& leads, core::LeadStore& store, RouteLimits limits,
+            boost::asio::thread_pool& workers)
       : authenticator_(authenticator),
         initiate_(initiate),
+        leads_(leads),
         store_(store),
         limits_(limits),
         workers_(workers) {}
@@ -44,11 +48,14 @@ class ApiRouter final : public Handler {
   Response Dispatch(const Request& req) const;
 
  private:
-  Response LeadRoute(const Request& req, const auth::Principal& principal, bool bulk) const;
+  enum class Route { kBulkInitiate, kInitiate, kLeadGet, kLeadQuery, kLeadUpdate, kKeySelf };
+
+  Response LeadRoute(const Request& req, const auth::Principal& principal, Route route) const;
   Response KeySelf(const Request& req, const auth::Principal& principal) const;
 
   const auth::Authenticator& authenticator_;
   const InitiateHandler& initiate_;
+  const LeadHandler& leads_;
   core::LeadStore& store_;
   RouteLimits limits_;
   boost::asio::thread_pool& workers_;

@@ -77,3 +77,28 @@ TEST(Clock, FormatsIso8601WithMilliseconds) {
 
 }  // namespace
 }  // namespace leadgate::core
+
+namespace leadgate::core {
+namespace {
+
+TEST(Clock, ParsesIso8601Forms) {
+  const TimePoint noon = FromUnixMillis(1795953600000);  // 2026-11-29T12:00:00Z
+  EXPECT_EQ(ParseIso8601("2026-11-29T12:00:00Z"), noon);
+  EXPECT_EQ(ParseIso8601("2026-11-29T12:00:00.123Z"), noon + std::chrono::milliseconds(123));
+  EXPECT_EQ(ParseIso8601("2026-11-29T12:00:00.1239Z"), noon + std::chrono::milliseconds(123));
+  EXPECT_EQ(ParseIso8601("2026-11-29T14:00:00+02:00"), noon);
+  EXPECT_EQ(ParseIso8601("2026-11-29T06:30:00-0530"), noon);
+  EXPECT_EQ(ParseIso8601("2026-11-29"), noon - std::chrono::hours(12));
+  EXPECT_EQ(ParseIso8601(FormatIso8601(noon)), noon);
+}
+
+TEST(Clock, RejectsMalformedIso8601) {
+  for (const char* bad : {"", "2026", "2026-11-29T12:00:00", "2026-02-30", "2026-13-01",
+                          "2026-11-29T25:00:00Z", "2026-11-29T12:00:00.Z", "2026-11-29T12:00Z",
+                          "2026-11-29T12:00:00Zx", "29/11/2026", "2026-11-29T12:00:00+2"}) {
+    EXPECT_FALSE(ParseIso8601(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace leadgate::core
