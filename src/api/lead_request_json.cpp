@@ -162,13 +162,24 @@ core::Result<std::optional<std::string>> MergeMetadata(const std::optional<std::
     doc.SetObject();
   }
   auto& alloc = doc.GetAllocator();
+  // Existing keys keep their place (a changed value is replaced in place, a deleted one erased
+  // without reordering the rest); new keys go at the end.
   for (const auto& [key, raw] : patch) {
-    doc.RemoveMember(Value(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), alloc));
-    if (!raw) continue;
+    const Value name(
+        rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size())));
+    auto it = doc.FindMember(name);
+    if (!raw) {
+      if (it != doc.MemberEnd()) doc.EraseMember(it);
+      continue;
+    }
     Document value(&alloc);
     value.Parse<kParseFlags>(raw->data(), raw->size());
-    doc.AddMember(Value(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), alloc),
-                  Value(value, alloc), alloc);
+    if (it != doc.MemberEnd()) {
+      it->value.CopyFrom(value, alloc);
+    } else {
+      doc.AddMember(Value(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), alloc),
+                    Value(value, alloc), alloc);
+    }
   }
   if (doc.MemberCount() == 0) return std::optional<std::string>();
   std::string merged = Minified(doc);

@@ -113,6 +113,12 @@ TEST_F(LeadReadsTest, QueryFiltersNormaliseAndRejectBadInput) {
   EXPECT_EQ(count(R"({"processId":")" + process_id_ + R"(","groupId":"g1","limit":1})"), 1);
   EXPECT_EQ(count(R"({"createdFrom":"2000-01-01","createdTo":"2000-12-31T00:00:00Z"})"), 0);
   EXPECT_EQ(count(R"({"createdFrom":"2000-01-01T00:00:00+01:00"})"), 3);
+  // Another project's key sees none of them.
+  const std::string other_key =
+      JsonField(Admin(db_, {"project", "create", "--name", "other"}), "apiKey");
+  const auto foreign = Post("/api/v1/leads/query", R"({"groupId":"g1"})", other_key);
+  EXPECT_EQ(foreign.status, 200);
+  EXPECT_EQ(foreign.body, R"({"success":true,"data":[],"nextCursor":null})");
   // Newest first.
   auto doc = ParseJson(Query("{}").body);
   EXPECT_STREQ(doc["data"][0]["name"].GetString(), "C");
