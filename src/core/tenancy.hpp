@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/error.hpp"
 
 namespace leadgate::core {
 
@@ -18,6 +19,9 @@ struct ProjectRateLimit {
 
   bool operator==(const ProjectRateLimit&) const = default;
 };
+
+// kInvalidArgument unless requests >= 1 and period_ms >= 1 (nullopt, "no own limit", is fine).
+Status ValidateRateLimit(const std::optional<ProjectRateLimit>& limit);
 
 struct Project {
   std::string id;

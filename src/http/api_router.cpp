@@ -21,12 +21,8 @@ constexpr std::string_view kLeadGet = "/api/v1/leads/get";
 constexpr std::string_view kLeadQuery = "/api/v1/leads/query";
 constexpr std::string_view kLeadUpdate = "/api/v1/leads/update";
 
-Response Error(const Request& req, bh::status status, std::string_view message) {
-  return MakeJsonResponse(req.version(), req.keep_alive(), status, api::EncodeError(message));
-}
-
 Response MethodNotAllowed(const Request& req, std::string_view allow) {
-  Response res = Error(req, bh::status::method_not_allowed, "Method not allowed");
+  Response res = ErrorReply(req, bh::status::method_not_allowed, "Method not allowed");
   res.set(bh::field::allow, allow);
   return res;
 }
@@ -70,7 +66,7 @@ void ApiRouter::Handle(Request&& req, std::function<void(Response&&)> done) {
       res = Dispatch(req);
     } catch (const std::exception& e) {
       LogError("handler", e.what());
-      res = Error(req, bh::status::internal_server_error, "Internal server error");
+      res = ErrorReply(req, bh::status::internal_server_error, "Internal server error");
     }
     done(std::move(res));
   });
@@ -103,7 +99,7 @@ Response ApiRouter::Dispatch(const Request& req) const {
   } else if (path == kKeySelf) {
     route = Route::kKeySelf;
   } else {
-    return Error(req, bh::status::not_found, "Not found");
+    return ErrorReply(req, bh::status::not_found, "Not found");
   }
   const bool get_route = route == Route::kKeySelf || route == Route::kLeadGet;
   if (get_route ? !IsGet(req) : req.method() != bh::verb::post) {
@@ -114,12 +110,12 @@ Response ApiRouter::Dispatch(const Request& req) const {
   if (!principal) {
     switch (principal.error().code) {
       case core::ErrorCode::kUnauthenticated: {
-        Response res = Error(req, bh::status::unauthorized, "Invalid or missing API token");
+        Response res = ErrorReply(req, bh::status::unauthorized, "Invalid or missing API token");
         res.set(bh::field::www_authenticate, "Bearer");
         return res;
       }
       case core::ErrorCode::kPermissionDenied:
-        return Error(req, bh::status::forbidden, "Project is inactive");
+        return ErrorReply(req, bh::status::forbidden, "Project is inactive");
       default:
         return StoreFailure(req, principal.error());
     }
@@ -146,8 +142,8 @@ Response ApiRouter::LeadRoute(const Request& req, const auth::Principal& princip
     if (guard->blocked_until) return KeyBlocked(req, limits_.guard.BlockLeft(*guard));
     if (route == Route::kLeadGet) return leads_.Get(req, principal);  // a GET: no body, no key
     if (!IsJsonContentType(req[bh::field::content_type])) {
-      return Error(req, bh::status::unsupported_media_type,
-                   "Content-Type must be application/json");
+      return ErrorReply(req, bh::status::unsupported_media_type,
+                        "Content-Type must be application/json");
     }
 
     const IdempotencyGate::Claim claim = limits_.idempotency.Begin(req, principal.project.id);

@@ -2,7 +2,6 @@
 
 #include "api/response_json.hpp"
 #include "auth/api_key.hpp"
-#include "http/initiate_handler.hpp"
 #include "http/json_error.hpp"
 #include "http/log.hpp"
 
@@ -10,10 +9,6 @@ namespace leadgate::http {
 namespace {
 
 namespace bh = boost::beast::http;
-
-Response Error(const Request& req, bh::status status, std::string_view message) {
-  return MakeJsonResponse(req.version(), req.keep_alive(), status, api::EncodeError(message));
-}
 
 // Visible ASCII only: the key is an opaque client token that ends up in logs and a database.
 bool IsValidKey(std::string_view key) {
@@ -33,8 +28,8 @@ IdempotencyGate::Claim IdempotencyGate::Begin(const Request& req,
   if (header == req.end()) return claim;
   const std::string_view key = header->value();
   if (!IsValidKey(key)) {
-    claim.early = Error(req, bh::status::bad_request,
-                        "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    claim.early = ErrorReply(req, bh::status::bad_request,
+                             "Idempotency-Key must be 1 to 255 visible ASCII characters");
     return claim;
   }
   claim.scope = project_id;
@@ -65,12 +60,12 @@ IdempotencyGate::Claim IdempotencyGate::Begin(const Request& req,
       break;
     }
     case core::IdempotencyStatus::kInProgress:
-      claim.early =
-          Error(req, bh::status::conflict, "A request with this Idempotency-Key is in progress");
+      claim.early = ErrorReply(req, bh::status::conflict,
+                               "A request with this Idempotency-Key is in progress");
       break;
     case core::IdempotencyStatus::kMismatch:
-      claim.early = Error(req, bh::status::unprocessable_entity,
-                          "Idempotency-Key reused with a different request body");
+      claim.early = ErrorReply(req, bh::status::unprocessable_entity,
+                               "Idempotency-Key reused with a different request body");
       break;
   }
   return claim;

@@ -11,40 +11,23 @@ namespace {
 
 namespace bh = boost::beast::http;
 
-Response Json(const Request& req, bh::status status, std::string body) {
-  return MakeJsonResponse(req.version(), req.keep_alive(), status, std::move(body));
-}
-
-Response Error(const Request& req, bh::status status, std::string_view message) {
-  return Json(req, status, api::EncodeError(message));
-}
-
 bool DryRun(const Request& req) {
   return QueryParam(req.target(), "dryRun").value_or("") == "true";
 }
 
 }  // namespace
 
-Response StoreFailure(const Request& req, const core::Error& error) {
-  LogError("store", error.ToString());
-  if (error.code == core::ErrorCode::kUnavailable) {
-    Response res = Error(req, bh::status::service_unavailable, "Service unavailable");
-    res.set(bh::field::retry_after, "1");
-    return res;
-  }
-  return Error(req, bh::status::internal_server_error, "Internal server error");
-}
-
 InitiateResult InitiateHandler::Bulk(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeBulkInitiate(req.body());
-  if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
+  if (!body) return ErrorReply(req, bh::status::bad_request, "Invalid JSON body");
   if (!body->leads.present && !body->lead_ids.present) {
-    return Error(req, bh::status::bad_request, "Either leadIds or leads array is required");
+    return ErrorReply(req, bh::status::bad_request, "Either leadIds or leads array is required");
   }
   if (body->leads.wrong_type || body->lead_ids.wrong_type) {
-    return Error(req, bh::status::bad_request, "Input must be an array");
+    return ErrorReply(req, bh::status::bad_request, "Input must be an array");
   }
-  if (body->init.wrong_type) return Error(req, bh::status::bad_request, "init must be a boolean");
+  if (body->init.wrong_type)
+    return ErrorReply(req, bh::status::bad_request, "init must be a boolean");
 
   core::IngestRequest request;
   request.project = principal.project;
@@ -57,35 +40,40 @@ InitiateResult InitiateHandler::Bulk(const Request& req, const auth::Principal& 
   if (!outcome) return StoreFailure(req, outcome.error());
 
   if (const auto* too_many = std::get_if<core::TooManyLeads>(&*outcome)) {
-    return Error(req, bh::status::bad_request,
-                 "Maximum of " + std::to_string(too_many->limit) + " leads allowed per request");
+    return ErrorReply(
+        req, bh::status::bad_request,
+        "Maximum of " + std::to_string(too_many->limit) + " leads allowed per request");
   }
   if (const auto* invalid = std::get_if<core::InvalidProjectIds>(&*outcome)) {
-    return Json(req, bh::status::forbidden, api::EncodeInvalidProjectIds(*invalid, request.leads));
+    return JsonReply(req, bh::status::forbidden,
+                     api::EncodeInvalidProjectIds(*invalid, request.leads));
   }
   if (const auto* missing = std::get_if<core::ProcessNotFound>(&*outcome)) {
-    return Error(req, bh::status::not_found,
-                 "Process not found for lead with processId: " + missing->process_token);
+    return ErrorReply(req, bh::status::not_found,
+                      "Process not found for lead with processId: " + missing->process_token);
   }
   const auto format =
       QueryParam(req.target(), "v") == "1.2" ? api::BulkFormat::kV12 : api::BulkFormat::kDefault;
   const auto& report = std::get<core::IngestReport>(*outcome);
-  return {Json(req, bh::status::ok,
-               api::EncodeBulkReport(report, request.leads, request.lead_ids, format)),
+  return {JsonReply(req, bh::status::ok,
+                    api::EncodeBulkReport(report, request.leads, request.lead_ids, format)),
           report.ItemCount(), report.DuplicateRejections(), request.dry_run};
 }
 
 InitiateResult InitiateHandler::Single(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeSingleInitiate(req.body());
-  if (!body) return Error(req, bh::status::bad_request, "Invalid JSON body");
+  if (!body) return ErrorReply(req, bh::status::bad_request, "Invalid JSON body");
   if (!body->lead && !body->lead_id) {
-    return Error(req, bh::status::bad_request, "Either leadId or lead object is required");
+    return ErrorReply(req, bh::status::bad_request, "Either leadId or lead object is required");
   }
   if (body->lead && body->lead_id) {
-    return Error(req, bh::status::bad_request, "Provide either leadId or lead object, not both");
+    return ErrorReply(req, bh::status::bad_request,
+                      "Provide either leadId or lead object, not both");
   }
-  if (body->lead_not_object) return Error(req, bh::status::bad_request, "lead must be an object");
-  if (body->init.wrong_type) return Error(req, bh::status::bad_request, "init must be a boolean");
+  if (body->lead_not_object)
+    return ErrorReply(req, bh::status::bad_request, "lead must be an object");
+  if (body->init.wrong_type)
+    return ErrorReply(req, bh::status::bad_request, "init must be a boolean");
 
   core::IngestRequest request;
   request.project = principal.project;
@@ -93,7 +81,7 @@ InitiateResult InitiateHandler::Single(const Request& req, const auth::Principal
   request.dry_run = DryRun(req);
   if (body->lead) {
     if (!body->lead->project_id) {
-      return Error(req, bh::status::bad_request, "projectId is required in lead object");
+      return ErrorReply(req, bh::status::bad_request, "projectId is required in lead object");
     }
     request.leads.push_back(std::move(*body->lead));
   } else {
@@ -103,26 +91,28 @@ InitiateResult InitiateHandler::Single(const Request& req, const auth::Principal
   auto outcome = service_.Ingest(request);
   if (!outcome) return StoreFailure(req, outcome.error());
   if (std::holds_alternative<core::InvalidProjectIds>(*outcome)) {
-    return Error(req, bh::status::forbidden, "projectId does not match authenticated project");
+    return ErrorReply(req, bh::status::forbidden, "projectId does not match authenticated project");
   }
   if (const auto* missing = std::get_if<core::ProcessNotFound>(&*outcome)) {
-    return Error(req, bh::status::not_found,
-                 "Process not found for lead with processId: " + missing->process_token);
+    return ErrorReply(req, bh::status::not_found,
+                      "Process not found for lead with processId: " + missing->process_token);
   }
-  // One item cannot exceed the limit unless it is configured to 0.
-  if (std::holds_alternative<core::TooManyLeads>(*outcome)) {
-    return Error(req, bh::status::bad_request, "Maximum of 0 leads allowed per request");
+  // Unreachable while --max-leads is at least 1, but answered like the bulk route all the same.
+  if (const auto* too_many = std::get_if<core::TooManyLeads>(&*outcome)) {
+    return ErrorReply(
+        req, bh::status::bad_request,
+        "Maximum of " + std::to_string(too_many->limit) + " leads allowed per request");
   }
   const auto& report = std::get<core::IngestReport>(*outcome);
   const core::ItemOutcome& item = report.leads.empty() ? report.lead_ids[0] : report.leads[0];
   InitiateResult result{Response{}, 1, report.DuplicateRejections(), request.dry_run};
   if (const auto* lead = std::get_if<core::Lead>(&item)) {
-    result.response = Json(req, bh::status::ok, api::EncodeSingleSuccess(*lead));
+    result.response = JsonReply(req, bh::status::ok, api::EncodeSingleSuccess(*lead));
   } else if (const auto& error = std::get<core::LeadError>(item);
              error.code == core::LeadErrorCode::kLeadNotFound) {
-    result.response = Error(req, bh::status::not_found, "Lead not found");
+    result.response = ErrorReply(req, bh::status::not_found, "Lead not found");
   } else {
-    result.response = Json(req, bh::status::bad_request, api::EncodeLeadError(error));
+    result.response = JsonReply(req, bh::status::bad_request, api::EncodeLeadError(error));
   }
   return result;
 }

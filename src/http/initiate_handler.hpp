@@ -36,8 +36,4 @@ class InitiateHandler {
   const core::IngestService& service_;
 };
 
-// The response for a failed store or service call: 503 for kUnavailable (retry is safe: nothing
-// was written), 500 otherwise. Logs the internal message; the client sees only a fixed text.
-Response StoreFailure(const Request& req, const core::Error& error);
-
 }  // namespace leadgate::http

@@ -1,10 +1,10 @@
 #include "http/json_error.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <boost/beast/http/field.hpp>
 #include <utility>
+
+#include "api/response_json.hpp"
+#include "http/log.hpp"
 
 namespace leadgate::http {
 
@@ -21,21 +21,33 @@ Response MakeJsonResponse(unsigned version, bool keep_alive, bhttp::status statu
   return res;
 }
 
-std::string MakeErrorBody(std::string_view message) {
-  // RapidJSON's Writer does the escaping (", \, control characters) so no hand-rolled escaper
-  // can get it wrong; messages are short, so the copy out of the StringBuffer is irrelevant.
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-  writer.StartObject();
-  writer.Key("error", 5);
-  writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  writer.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
+std::string MakeErrorBody(std::string_view message) { return api::EncodeError(message); }
 
 Response MakeErrorResponse(unsigned version, bool keep_alive, bhttp::status status,
                            std::string_view message) {
   return MakeJsonResponse(version, keep_alive, status, MakeErrorBody(message));
+}
+
+Response JsonReply(const Request& req, bhttp::status status, std::string body) {
+  return MakeJsonResponse(req.version(), req.keep_alive(), status, std::move(body));
+}
+
+Response ErrorReply(const Request& req, bhttp::status status, std::string_view message) {
+  return JsonReply(req, status, api::EncodeError(message));
+}
+
+Response FailureReply(const Request& req, bhttp::status status, std::string_view message) {
+  return JsonReply(req, status, api::EncodeFailure(message));
+}
+
+Response StoreFailure(const Request& req, const core::Error& error) {
+  LogError("store", error.ToString());
+  if (error.code == core::ErrorCode::kUnavailable) {
+    Response res = ErrorReply(req, bhttp::status::service_unavailable, "Service unavailable");
+    res.set(bhttp::field::retry_after, "1");
+    return res;
+  }
+  return ErrorReply(req, bhttp::status::internal_server_error, "Internal server error");
 }
 
 }  // namespace leadgate::http

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "http/handler.hpp"
 
 namespace leadgate::http {
@@ -26,5 +27,19 @@ Response MakeErrorResponse(unsigned version, bool keep_alive, boost::beast::http
 
 // Just the body of MakeErrorResponse: {"error":"<message>"}.
 std::string MakeErrorBody(std::string_view message);
+
+// Replies to `req` (its HTTP version and keep-alive) with a JSON body.
+Response JsonReply(const Request& req, boost::beast::http::status status, std::string body);
+// {"error": message}: the initiate routes' and the transport's error shape.
+Response ErrorReply(const Request& req, boost::beast::http::status status,
+                    std::string_view message);
+// {"success": false, "error": message}: the read routes' and the 429s' shape (upstream uses both).
+Response FailureReply(const Request& req, boost::beast::http::status status,
+                      std::string_view message);
+
+// The answer to a failed store (or limiter) call: 503 {"error": "Service unavailable"} with
+// Retry-After: 1 for kUnavailable (nothing was written, retrying is safe), else 500
+// {"error": "Internal server error"}. Logs the internal message; the client never sees it.
+Response StoreFailure(const Request& req, const core::Error& error);
 
 }  // namespace leadgate::http

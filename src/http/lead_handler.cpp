@@ -6,7 +6,6 @@
 #include "core/email.hpp"
 #include "core/lead_update.hpp"
 #include "core/text.hpp"
-#include "http/initiate_handler.hpp"
 #include "http/json_error.hpp"
 #include "http/query.hpp"
 
@@ -14,15 +13,6 @@ namespace leadgate::http {
 namespace {
 
 namespace bh = boost::beast::http;
-
-Response Json(const Request& req, bh::status status, std::string body) {
-  return MakeJsonResponse(req.version(), req.keep_alive(), status, std::move(body));
-}
-
-// These routes answer errors in the upstream read API's shape: {"success": false, "error": ...}.
-Response Failure(const Request& req, bh::status status, std::string_view message) {
-  return Json(req, status, api::EncodeFailure(message));
-}
 
 constexpr std::string_view kStates =
     "created, initialized, scheduled, succeeded, failed, max_attempts_reached";
@@ -39,7 +29,7 @@ struct LeadRef {
 std::variant<core::Lead, Response> Resolve(core::LeadStore& store, const Request& req,
                                            const auth::Principal& principal, const LeadRef& ref) {
   if (!ref.lead_id && !ref.reference_id) {
-    return Failure(req, bh::status::bad_request, "Either leadId or referenceId is required");
+    return FailureReply(req, bh::status::bad_request, "Either leadId or referenceId is required");
   }
   if (ref.lead_id) {
     const std::string id = core::AsciiLower(*ref.lead_id);
@@ -50,13 +40,14 @@ std::variant<core::Lead, Response> Resolve(core::LeadStore& store, const Request
       lead = std::move(*found);
     }
     if (!lead) {
-      return Failure(req, bh::status::not_found, "Lead with ID " + *ref.lead_id + " not found");
+      return FailureReply(req, bh::status::not_found,
+                          "Lead with ID " + *ref.lead_id + " not found");
     }
     return std::move(*lead);
   }
   if (!ref.project_id || !ref.process_id) {
-    return Failure(req, bh::status::bad_request,
-                   "projectId and processId are required when using referenceId");
+    return FailureReply(req, bh::status::bad_request,
+                        "projectId and processId are required when using referenceId");
   }
   std::optional<core::Lead> lead;
   if (*ref.project_id == principal.project.id) {
@@ -66,8 +57,8 @@ std::variant<core::Lead, Response> Resolve(core::LeadStore& store, const Request
     lead = std::move(*found);
   }
   if (!lead) {
-    return Failure(req, bh::status::not_found,
-                   "Lead with referenceId " + *ref.reference_id + " not found");
+    return FailureReply(req, bh::status::not_found,
+                        "Lead with referenceId " + *ref.reference_id + " not found");
   }
   return std::move(*lead);
 }
@@ -93,12 +84,12 @@ Response LeadHandler::Get(const Request& req, const auth::Principal& principal) 
   if (QueryParam(req.target(), "masked").value_or("") == "true" && lead.phone) {
     lead.phone = api::MaskPhone(*lead.phone);
   }
-  return Json(req, bh::status::ok, api::EncodeLeadDetail(lead, *activities));
+  return JsonReply(req, bh::status::ok, api::EncodeLeadDetail(lead, *activities));
 }
 
 Response LeadHandler::Query(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeQueryBody(req.body());
-  if (!body) return Failure(req, bh::status::bad_request, body.error().message);
+  if (!body) return FailureReply(req, bh::status::bad_request, body.error().message);
 
   core::LeadQuery query;
   query.project_id = principal.project.id;
@@ -109,15 +100,15 @@ Response LeadHandler::Query(const Request& req, const auth::Principal& principal
   if (body->current_state) {
     query.state = core::ParseLeadState(*body->current_state);
     if (!query.state) {
-      return Failure(req, bh::status::bad_request,
-                     "currentState must be one of " + std::string(kStates) + ", in_call");
+      return FailureReply(req, bh::status::bad_request,
+                          "currentState must be one of " + std::string(kStates) + ", in_call");
     }
   }
   if (body->phone) {
     // Any format the ingest path accepts finds the lead stored in E.164.
     const core::PhoneCheck check = phones_.Check(*body->phone, principal.project.region);
     if (check.status != core::PhoneCheck::Status::kValid) {
-      return Failure(req, bh::status::bad_request, "phone is not a valid phone number");
+      return FailureReply(req, bh::status::bad_request, "phone is not a valid phone number");
     }
     query.phone = check.e164;
   }
@@ -128,13 +119,13 @@ Response LeadHandler::Query(const Request& req, const auth::Principal& principal
     if (!*text) continue;
     *target = core::ParseIso8601(**text);
     if (!*target) {
-      return Failure(req, bh::status::bad_request,
-                     std::string(field) + " must be an ISO 8601 date or time");
+      return FailureReply(req, bh::status::bad_request,
+                          std::string(field) + " must be an ISO 8601 date or time");
     }
   }
   if (body->cursor) {
     query.after = api::DecodeCursor(*body->cursor);
-    if (!query.after) return Failure(req, bh::status::bad_request, "cursor is invalid");
+    if (!query.after) return FailureReply(req, bh::status::bad_request, "cursor is invalid");
   }
 
   // One more than asked tells whether another page exists.
@@ -147,15 +138,16 @@ Response LeadHandler::Query(const Request& req, const auth::Principal& principal
     leads->resize(page);
     next = core::LeadCursor{leads->back().created_at, leads->back().id};
   }
-  return Json(req, bh::status::ok, api::EncodeLeadPage(*leads, next));
+  return JsonReply(req, bh::status::ok, api::EncodeLeadPage(*leads, next));
 }
 
 Response LeadHandler::Update(const Request& req, const auth::Principal& principal) const {
   auto body = api::DecodeUpdateBody(req.body());
-  if (!body) return Failure(req, bh::status::bad_request, body.error().message);
+  if (!body) return FailureReply(req, bh::status::bad_request, body.error().message);
   // With an explicit metadata object, any other unknown field is a mistake, not metadata.
   if (body->has_metadata && !body->extra.empty()) {
-    return Failure(req, bh::status::bad_request, "Unknown field: " + body->extra.front().first);
+    return FailureReply(req, bh::status::bad_request,
+                        "Unknown field: " + body->extra.front().first);
   }
   const api::MetadataPatch& patch = body->has_metadata ? body->metadata : body->extra;
 
@@ -166,8 +158,8 @@ Response LeadHandler::Update(const Request& req, const auth::Principal& principa
   if (body->target_state) {
     changes.target_state = core::ParseLeadState(*body->target_state);
     if (!changes.target_state || *changes.target_state == core::LeadState::kInCall) {
-      return Failure(req, bh::status::bad_request,
-                     "targetState must be one of " + std::string(kStates));
+      return FailureReply(req, bh::status::bad_request,
+                          "targetState must be one of " + std::string(kStates));
     }
   }
   for (const auto& [key, value] : patch) changes.metadata_keys.push_back(key);
@@ -196,18 +188,18 @@ Response LeadHandler::Update(const Request& req, const auth::Principal& principa
                           return core::ApplyUpdate(current, with_metadata, ids_, now);
                         });
   if (!updated) {
-    if (client_error) return Failure(req, bh::status::bad_request, *client_error);
+    if (client_error) return FailureReply(req, bh::status::bad_request, *client_error);
     switch (updated.error().code) {
       case core::ErrorCode::kFailedPrecondition:
-        return Failure(req, bh::status::conflict,
-                       "Lead update is not allowed while a call is in progress for this lead");
+        return FailureReply(req, bh::status::conflict,
+                            "Lead update is not allowed while a call is in progress for this lead");
       case core::ErrorCode::kNotFound:
-        return Failure(req, bh::status::not_found, "Lead with ID " + lead_id + " not found");
+        return FailureReply(req, bh::status::not_found, "Lead with ID " + lead_id + " not found");
       default:
         return StoreFailure(req, updated.error());
     }
   }
-  return Json(req, bh::status::ok, api::EncodeLeadUpdated(ids_.Next(now), *updated));
+  return JsonReply(req, bh::status::ok, api::EncodeLeadUpdated(ids_.Next(now), *updated));
 }
 
 }  // namespace leadgate::http

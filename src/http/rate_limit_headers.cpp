@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "api/response_json.hpp"
 #include "http/json_error.hpp"
 
 namespace leadgate::http {
@@ -24,8 +23,7 @@ void SetRateLimitHeaders(Response& res, const limits::RateLimit& limit,
 
 Response RateLimitExceeded(const Request& req, const limits::RateLimit& limit,
                            const limits::RateDecision& decision) {
-  Response res = MakeJsonResponse(req.version(), req.keep_alive(), bh::status::too_many_requests,
-                                  api::EncodeFailure("Rate limit exceeded"));
+  Response res = FailureReply(req, bh::status::too_many_requests, "Rate limit exceeded");
   res.set(bh::field::retry_after,
           std::to_string(std::max<std::int64_t>(1, limits::CeilSeconds(decision.retry_after))));
   SetRateLimitHeaders(res, limit, decision);
@@ -33,9 +31,8 @@ Response RateLimitExceeded(const Request& req, const limits::RateLimit& limit,
 }
 
 Response KeyBlocked(const Request& req, std::chrono::milliseconds left) {
-  Response res = MakeJsonResponse(
-      req.version(), req.keep_alive(), bh::status::too_many_requests,
-      api::EncodeFailure("API key temporarily blocked due to repeated duplicate submissions"));
+  Response res = FailureReply(req, bh::status::too_many_requests,
+                              "API key temporarily blocked due to repeated duplicate submissions");
   const auto seconds = (left.count() + 999) / 1000;
   res.set(bh::field::retry_after, std::to_string(std::max<std::int64_t>(1, seconds)));
   return res;

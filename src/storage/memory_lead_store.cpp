@@ -51,22 +51,12 @@ std::vector<T> OldestFirst(std::vector<std::pair<T, std::uint64_t>> items) {
   return out;
 }
 
-Status CheckRateLimit(const std::optional<core::ProjectRateLimit>& limit) {
-  if (limit && (limit->requests < 1 || limit->period_ms < 1)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "rate limit must have requests >= 1 and period_ms >= 1, got " +
-                         std::to_string(limit->requests) + " per " +
-                         std::to_string(limit->period_ms) + " ms");
-  }
-  return {};
-}
-
 }  // namespace
 
 // ---- projects, processes, keys ----
 
 Status MemoryLeadStore::CreateProject(const core::Project& project) {
-  if (auto ok = CheckRateLimit(project.rate_limit); !ok) return ok;
+  if (auto ok = core::ValidateRateLimit(project.rate_limit); !ok) return ok;
   std::lock_guard lock(mu_);
   if (projects_.contains(project.id)) {
     return MakeError(ErrorCode::kAlreadyExists, "project " + project.id + " already exists");
@@ -103,7 +93,7 @@ Status MemoryLeadStore::SetProjectActive(const std::string& project_id, bool act
 
 Status MemoryLeadStore::SetProjectRateLimit(const std::string& project_id,
                                             std::optional<core::ProjectRateLimit> limit) {
-  if (auto ok = CheckRateLimit(limit); !ok) return ok;
+  if (auto ok = core::ValidateRateLimit(limit); !ok) return ok;
   std::lock_guard lock(mu_);
   const auto it = projects_.find(project_id);
   if (it == projects_.end()) {

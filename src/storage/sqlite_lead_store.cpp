@@ -387,16 +387,6 @@ core::Project ReadProject(const Stmt& s) {
   return p;
 }
 
-Status CheckRateLimit(const std::optional<core::ProjectRateLimit>& limit) {
-  if (limit && (limit->requests < 1 || limit->period_ms < 1)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "rate limit must have requests >= 1 and period_ms >= 1, got " +
-                         std::to_string(limit->requests) + " per " +
-                         std::to_string(limit->period_ms) + " ms");
-  }
-  return {};
-}
-
 core::Process ReadProcess(const Stmt& s) {
   core::Process p;
   p.id = s.ColText(0);
@@ -824,7 +814,7 @@ Status InsertOrAlreadyExists(Stmt& s, std::string_view what, std::string clash) 
 }  // namespace
 
 Status SqliteLeadStore::CreateProject(const core::Project& project) {
-  if (auto ok = CheckRateLimit(project.rate_limit); !ok) return ok;
+  if (auto ok = core::ValidateRateLimit(project.rate_limit); !ok) return ok;
   std::lock_guard lock(writer_mu_);
   LEADGATE_STMT(s, *writer_, Q::kInsertProject);
   s.Text(1, project.id)
@@ -872,7 +862,7 @@ Status SqliteLeadStore::SetProjectActive(const std::string& project_id, bool act
 
 Status SqliteLeadStore::SetProjectRateLimit(const std::string& project_id,
                                             std::optional<core::ProjectRateLimit> limit) {
-  if (auto ok = CheckRateLimit(limit); !ok) return ok;
+  if (auto ok = core::ValidateRateLimit(limit); !ok) return ok;
   std::lock_guard lock(writer_mu_);
   LEADGATE_STMT(s, *writer_, Q::kSetProjectRateLimit);
   s.Text(1, project_id)
