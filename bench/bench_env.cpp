@@ -31,6 +31,7 @@ core::Result<BenchDb> CreateBenchDb(const std::string& path, const std::string& 
   auto project = admin.CreateProject("bench", "US");
   if (!project) return std::unexpected(project.error());
   db.project = project->project;
+  db.api_key = project->key.api_key;
   auto process = admin.CreateProcess(db.project.id, "bench");
   if (!process) return std::unexpected(process.error());
   db.process = *process;

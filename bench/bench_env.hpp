@@ -21,6 +21,7 @@ struct BenchDb {
   std::unique_ptr<core::LeadStore> store;
   core::Project project;  // region US, as `leadgate project create` makes it by default
   core::Process process;
+  std::string api_key;  // the project's first key (for driving `leadgate serve` on this file)
 };
 
 // Opens `path` through app::OpenStore (the serve path: same pragmas, `sync` "full" or "normal")

@@ -17,6 +17,14 @@
 // (default 30) single 1000-lead batches on one thread: the write path's cost per lead, and the
 // bytes it writes and reads per batch, as the table grows.
 //
+// Preload mode (--preload N): stores N leads (rounded up to whole 1000-lead batches) into a fresh
+// file through the same path (--threads threads, --sync, default normal: the file is the read
+// benchmark's fixture, not a durability test), with --groups G (default 1000) groups so that
+// every lead has groupId "group-<index % G>", and writes --sample S (default 10000) randomly
+// chosen stored leads to --sample-file as "id<TAB>referenceId<TAB>groupId" lines. With --json it
+// prints the project, process and API key it created; `scripts/bench --reads` then serves the
+// file (after this process has closed it) and drives it with leadgate_readgen.
+//
 // --verify-phones N: checks the generator's phones with libphonenumber (N samples over 10M leads).
 //
 // Output: a human summary on stderr, and with --json one JSON object on stdout.
@@ -76,6 +84,9 @@ struct Stats {
   std::vector<double> store_cpu_ms;
   std::vector<double> store_ms_checkpoint;     // store wall time of batches that checkpointed
   std::vector<double> store_ms_no_checkpoint;  // ... and of the others
+  // --preload: "id\treferenceId\tgroupId" of about one accepted lead in Pipeline::sample_every.
+  std::vector<std::string> samples;
+  std::uint64_t sample_counter = 0;
 
   void Add(const Stats& o) {
     batches += o.batches;
@@ -100,6 +111,7 @@ struct Stats {
                                   o.store_ms_no_checkpoint.end());
     batch_ms.insert(batch_ms.end(), o.batch_ms.begin(), o.batch_ms.end());
     store_ms.insert(store_ms.end(), o.store_ms.begin(), o.store_ms.end());
+    samples.insert(samples.end(), o.samples.begin(), o.samples.end());
   }
 };
 
@@ -112,7 +124,16 @@ struct Pipeline {
   core::ObjectIdGenerator ids;
   std::unique_ptr<core::IngestService> service;
   std::unique_ptr<LeadGenerator> gen;
+  std::uint64_t sample_every = 0;  // --preload: keep ~1 accepted lead in this many (0: none)
 };
+
+// splitmix64, to pick samples spread over the whole run rather than at fixed batch offsets.
+std::uint64_t Mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 // One request through decode + IngestService, as the HTTP handler does it (minus HTTP).
 void RunBatch(Pipeline& p, const std::string& body, bool handler_work, Stats& s) {
@@ -166,6 +187,11 @@ void RunBatch(Pipeline& p, const std::string& body, bool handler_work, Stats& s)
       ++s.rejected_by_code[std::string(core::ToCode(error->code))];
     } else {
       ++s.accepted;
+      if (p.sample_every > 0 && Mix(s.sample_counter++) % p.sample_every == 0) {
+        const auto& lead = std::get<core::Lead>(item);
+        s.samples.push_back(lead.id + "\t" + lead.reference_id.value_or("") + "\t" +
+                            lead.group_id.value_or(""));
+      }
     }
   }
   std::int64_t encode_ns = 0;
@@ -180,8 +206,8 @@ void RunBatch(Pipeline& p, const std::string& body, bool handler_work, Stats& s)
 }
 
 core::Result<std::unique_ptr<Pipeline>> MakePipeline(const std::string& path,
-                                                     const std::string& sync,
-                                                     std::size_t max_leads) {
+                                                     const std::string& sync, std::size_t max_leads,
+                                                     std::uint64_t groups = 0) {
   auto db = CreateBenchDb(path, sync);
   if (!db) return std::unexpected(db.error());
   auto p = std::make_unique<Pipeline>();
@@ -189,7 +215,7 @@ core::Result<std::unique_ptr<Pipeline>> MakePipeline(const std::string& path,
   p->timed = std::make_unique<TimedStore>(*p->db.store, path);
   p->service = std::make_unique<core::IngestService>(*p->timed, p->phones, p->clock, p->ids,
                                                      core::IngestLimits{max_leads});
-  p->gen = std::make_unique<LeadGenerator>(p->db.project.id, p->db.process.id);
+  p->gen = std::make_unique<LeadGenerator>(p->db.project.id, p->db.process.id, groups);
   return p;
 }
 
@@ -546,6 +572,86 @@ int RunGrow(const app::Flags& flags, const std::string& db_path) {
   return rejected == 0 ? 0 : 1;
 }
 
+int RunPreload(const app::Flags& flags, const std::string& db_path) {
+  auto leads = flags.GetInt("preload", 1000000, 1, 100000000);
+  auto threads = flags.GetInt("threads", 2, 1, 64);
+  auto groups = flags.GetInt("groups", 1000, 1, 100000000);
+  auto sample = flags.GetInt("sample", 10000, 1, 10000000);
+  const std::string sample_file = flags.GetOr("sample-file", "");
+  if (!leads || !threads || !groups || !sample || sample_file.empty()) {
+    std::fprintf(stderr, "floor: --preload needs --sample-file, and sane numbers\n");
+    return 2;
+  }
+  constexpr std::size_t kPerRequest = 1000;
+  const std::string sync = flags.GetOr("sync", "normal");
+  auto pipeline = MakePipeline(db_path, sync, kPerRequest, static_cast<std::uint64_t>(*groups));
+  if (!pipeline) {
+    std::fprintf(stderr, "floor: %s\n", pipeline.error().ToString().c_str());
+    return 1;
+  }
+  Pipeline& p = **pipeline;
+  const std::uint64_t batches =
+      (static_cast<std::uint64_t>(*leads) + kPerRequest - 1) / kPerRequest;
+  const std::uint64_t total = batches * kPerRequest;
+  // A few more than asked for on average; trimmed below.
+  p.sample_every = std::max<std::uint64_t>(1, total / static_cast<std::uint64_t>(*sample) * 9 / 10);
+  const auto start = SteadyClock::now();
+  double wall = 0;
+  Stats s;
+  {
+    ChunkRunner runner(p, static_cast<int>(*threads), kPerRequest, false);
+    wall = runner.Run(0, batches);
+    s = runner.Collect();
+  }
+  const double run_s = static_cast<double>(NsSince(start)) / 1e9;
+  // Shuffled (deterministically) and trimmed to --sample lines.
+  std::vector<std::string>& lines = s.samples;
+  for (std::size_t i = lines.size(); i > 1; --i) {
+    std::swap(lines[i - 1], lines[Mix(i) % i]);
+  }
+  if (lines.size() > static_cast<std::size_t>(*sample)) {
+    lines.resize(static_cast<std::size_t>(*sample));
+  }
+  std::FILE* f = std::fopen(sample_file.c_str(), "w");
+  if (f == nullptr) {
+    std::perror(sample_file.c_str());
+    return 1;
+  }
+  for (const auto& line : lines) std::fprintf(f, "%s\n", line.c_str());
+  if (std::fclose(f) != 0) {
+    std::perror(sample_file.c_str());
+    return 1;
+  }
+  const double db_mib =
+      static_cast<double>(FileBytes(db_path) + FileBytes(db_path + "-wal")) / (1024.0 * 1024.0);
+  std::fprintf(stderr,
+               "floor: preloaded %lld leads (%lld rejected, %lld failed batches) in %.1f s "
+               "(%.0f leads/s timed, %lld threads, synchronous=%s); %zu samples; %.0f MiB\n",
+               static_cast<long long>(s.accepted), static_cast<long long>(s.rejected),
+               static_cast<long long>(s.failures), run_s,
+               wall > 0 ? static_cast<double>(s.accepted) / wall : 0,
+               static_cast<long long>(*threads), sync.c_str(), lines.size(), db_mib);
+  if (flags.Has("json")) {
+    JsonObject out;
+    out.Str("mode", "preload")
+        .Str("project_id", p.db.project.id)
+        .Str("process_id", p.db.process.id)
+        .Str("api_key", p.db.api_key)
+        .Int("groups", *groups)
+        .Int("stored", s.accepted)
+        .Int("rejected", s.rejected)
+        .Int("failures", s.failures)
+        .Int("samples", static_cast<std::int64_t>(lines.size()))
+        .Int("threads", *threads)
+        .Str("sync", sync)
+        .Num("preload_s", run_s, 1)
+        .Num("leads_per_s", wall > 0 ? static_cast<double>(s.accepted) / wall : 0, 0)
+        .Num("db_mib", db_mib, 1);
+    std::printf("%s\n", out.str().c_str());
+  }
+  return s.rejected == 0 && s.failures == 0 && !lines.empty() ? 0 : 1;
+}
+
 int VerifyPhones(long long count) {
   core::PhoneNumbers phones;
   LeadGenerator gen("p", "q");
@@ -557,10 +663,11 @@ int VerifyPhones(long long count) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto flags = app::Flags::Parse(args,
-                                 {"db", "threads", "batches", "seconds", "leads-per-request",
-                                  "sync", "checkpoints", "samples", "verify-phones"},
-                                 {"json", "grow", "handler-work"});
+  auto flags = app::Flags::Parse(
+      args,
+      {"db", "threads", "batches", "seconds", "leads-per-request", "sync", "checkpoints", "samples",
+       "verify-phones", "preload", "groups", "sample", "sample-file"},
+      {"json", "grow", "handler-work"});
   if (!flags) {
     std::fprintf(stderr, "floor: %s\n", flags.error().message.c_str());
     return 2;
@@ -579,7 +686,9 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "floor: %s exists; the floor needs a fresh file\n", db_path.c_str());
     return 2;
   }
-  const int rc = flags->Has("grow") ? RunGrow(*flags, db_path) : RunFloor(*flags, db_path);
+  const int rc = flags->Has("preload") ? RunPreload(*flags, db_path)
+                 : flags->Has("grow")  ? RunGrow(*flags, db_path)
+                                       : RunFloor(*flags, db_path);
   if (!dir.empty()) RemoveTree(dir);
   return rc;
 }

@@ -272,8 +272,14 @@ void AppendJsonString(std::string_view s, std::string& out) {
   out.push_back('"');
 }
 
-LeadGenerator::LeadGenerator(std::string project_id, std::string process_id)
-    : project_id_(std::move(project_id)), process_id_(std::move(process_id)) {}
+LeadGenerator::LeadGenerator(std::string project_id, std::string process_id, std::uint64_t groups)
+    : project_id_(std::move(project_id)), process_id_(std::move(process_id)), groups_(groups) {}
+
+std::string LeadGenerator::GroupId(std::uint64_t g) {
+  std::string group = "group-";
+  AppendUint(g, group);
+  return group;
+}
 
 GeneratedPhone LeadGenerator::Phone(std::uint64_t index) const {
   const SlotInfo& slot = Slots()[index % Slots().size()];
@@ -301,7 +307,9 @@ void LeadGenerator::AppendLead(std::uint64_t index, std::string& out) const {
   AppendJsonString(process_id_, out);
   out.push_back(',');
 
-  if ((h >> 24) % 10 < 3) {
+  if (groups_ > 0) {
+    AppendField("groupId", GroupId(index % groups_), out);
+  } else if ((h >> 24) % 10 < 3) {
     std::string group = "campaign-";
     AppendUint((h >> 28) % 12, group);
     AppendField("groupId", group, out);

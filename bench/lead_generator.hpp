@@ -20,9 +20,9 @@
 // import, not append-only. Numbers whose national digits form a repeating pattern (which the
 // service rejects) are remapped to a reserved half of the range, keeping uniqueness.
 //
-// Names (some non-ASCII), emails, referenceIds (three CRM styles), an optional groupId and a
-// metadata object of 4-5 keys (sometimes nested) vary with the index. A lead is ~320 bytes of
-// JSON on average; a 1000-lead body is ~316 KiB.
+// Names (some non-ASCII), emails, referenceIds (three CRM styles), a groupId and a metadata object
+// of 4-5 keys (sometimes nested) vary with the index. A lead is ~320 bytes of JSON on average; a
+// 1000-lead body is ~316 KiB.
 //
 // Thread-safe: all methods are const and allocate only their results.
 #pragma once
@@ -47,7 +47,11 @@ struct GeneratedPhone {
 
 class LeadGenerator {
  public:
-  LeadGenerator(std::string project_id, std::string process_id);
+  // groups == 0: the default groupId mix above (what every write benchmark sends).
+  LeadGenerator(std::string project_id, std::string process_id, std::uint64_t groups = 0);
+
+  // The groupId of group `g` when `groups` > 0: "group-<g>".
+  static std::string GroupId(std::uint64_t g);
 
   // Lead `index` as one JSON object (no trailing comma), appended to `out`.
   void AppendLead(std::uint64_t index, std::string& out) const;
@@ -67,6 +71,7 @@ class LeadGenerator {
  private:
   std::string project_id_;
   std::string process_id_;
+  std::uint64_t groups_ = 0;
 };
 
 // Appends `s` as a JSON string literal (quotes, escapes) to `out`.
