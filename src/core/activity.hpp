@@ -40,4 +40,12 @@ struct Activity {
   bool operator==(const Activity&) const = default;
 };
 
+// The `initialized` entry of lead_id at `at` (from created to initialized). Its id is the lead's:
+// a lead is initialized at most once, at creation or later through leadIds.
+Activity InitializedActivity(const std::string& lead_id, TimePoint at);
+
+// The entries the lead row itself implies, newest first: `initialized` (only for a lead created
+// with init), then `created`, both at created_at with the lead's id.
+std::vector<Activity> DerivedActivities(const Lead& lead);
+
 }  // namespace leadgate::core

@@ -82,6 +82,31 @@ std::string_view ToString(ActivityType type) {
   return "unknown";
 }
 
+Activity InitializedActivity(const std::string& lead_id, TimePoint at) {
+  Activity a;
+  a.id = lead_id;
+  a.lead_id = lead_id;
+  a.type = ActivityType::kInitialized;
+  a.at = at;
+  a.from = LeadState::kCreated;
+  a.to = LeadState::kInitialized;
+  return a;
+}
+
+std::vector<Activity> DerivedActivities(const Lead& lead) {
+  std::vector<Activity> out;
+  if (lead.created_state == LeadState::kInitialized) {
+    out.push_back(InitializedActivity(lead.id, lead.created_at));
+  }
+  Activity created;
+  created.id = lead.id;
+  created.lead_id = lead.id;
+  created.type = ActivityType::kCreated;
+  created.at = lead.created_at;
+  out.push_back(std::move(created));
+  return out;
+}
+
 bool IsDuplicateReason(LeadErrorCode code) {
   return code == LeadErrorCode::kPhoneAlreadyAttempted || code == LeadErrorCode::kDuplicatePhone ||
          code == LeadErrorCode::kDuplicateReference || code == LeadErrorCode::kDuplicateEmail;

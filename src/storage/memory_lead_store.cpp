@@ -256,15 +256,7 @@ Result<core::IngestBatchResult> MemoryLeadStore::Ingest(const core::IngestBatch&
       lead.updated_at = batch.now;
       lead.next_attempt_at = batch.now;
       staged.insert_or_assign(id, lead);
-      // As SqliteLeadStore: the entry's id is the lead's (a lead is initialized this way once).
-      core::Activity init;
-      init.id = lead.id;
-      init.lead_id = lead.id;
-      init.type = core::ActivityType::kInitialized;
-      init.at = batch.now;
-      init.from = core::LeadState::kCreated;
-      init.to = core::LeadState::kInitialized;
-      staged_activities.push_back(std::move(init));
+      staged_activities.push_back(core::InitializedActivity(lead.id, batch.now));
     }
     result.found.emplace_back(std::move(lead));
   }
@@ -307,27 +299,14 @@ Result<std::vector<core::Activity>> MemoryLeadStore::ListActivities(const std::s
     return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
   }
   const core::Lead& lead = it->second;
-  // Everything in write order, the derived entries first (written with the lead: created, then
-  // initialized for a lead created with init), then newest first with ties in reverse write
-  // order: reverse, then a stable sort by time.
+  // Newest first with ties in reverse write order: the stored entries newest-written first, then
+  // the derived ones (written with the lead, so before any stored entry), then a stable sort by
+  // time.
   std::vector<core::Activity> out;
-  core::Activity created;
-  created.id = lead.id;
-  created.lead_id = lead.id;
-  created.type = core::ActivityType::kCreated;
-  created.at = lead.created_at;
-  out.push_back(created);
-  if (lead.created_state == core::LeadState::kInitialized) {
-    core::Activity init = created;
-    init.type = core::ActivityType::kInitialized;
-    init.from = core::LeadState::kCreated;
-    init.to = core::LeadState::kInitialized;
-    out.push_back(std::move(init));
-  }
   if (const auto jt = activities_.find(id); jt != activities_.end()) {
-    out.insert(out.end(), jt->second.begin(), jt->second.end());
+    out.assign(jt->second.rbegin(), jt->second.rend());
   }
-  std::reverse(out.begin(), out.end());
+  for (auto& derived : core::DerivedActivities(lead)) out.push_back(std::move(derived));
   std::stable_sort(out.begin(), out.end(),
                    [](const core::Activity& a, const core::Activity& b) { return a.at > b.at; });
   if (out.size() > limit) out.resize(limit);

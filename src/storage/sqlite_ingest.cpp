@@ -236,14 +236,8 @@ class IngestRun {
       lead->next_attempt_at = batch_.now;
       // The timeline entry of this init, in the same transaction. Its id is the lead's: the store
       // has no id generator, and a lead is initialized through leadIds at most once.
-      core::Activity init;
-      init.id = lead->id;
-      init.lead_id = lead->id;
-      init.type = core::ActivityType::kInitialized;
-      init.at = batch_.now;
-      init.from = core::LeadState::kCreated;
-      init.to = core::LeadState::kInitialized;
-      LEADGATE_TRY(stored, InsertActivity(q_.insert_activity, lead->id, init));
+      LEADGATE_TRY(stored, InsertActivity(q_.insert_activity, lead->id,
+                                          core::InitializedActivity(lead->id, batch_.now)));
     }
     return lead;
   }

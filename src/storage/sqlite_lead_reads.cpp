@@ -78,29 +78,6 @@ std::optional<core::ActivityType> ParseActivityType(std::string_view s) {
   return std::nullopt;
 }
 
-// The first entries of a lead's timeline, derived from the row (core/activity.hpp), newest
-// first: `initialized` (only for a lead created with init) was "written" after `created`.
-std::vector<core::Activity> DerivedActivities(const core::Lead& lead) {
-  std::vector<core::Activity> out;
-  if (lead.created_state == core::LeadState::kInitialized) {
-    core::Activity init;
-    init.id = lead.id;
-    init.lead_id = lead.id;
-    init.type = core::ActivityType::kInitialized;
-    init.at = lead.created_at;
-    init.from = core::LeadState::kCreated;
-    init.to = core::LeadState::kInitialized;
-    out.push_back(std::move(init));
-  }
-  core::Activity created;
-  created.id = lead.id;
-  created.lead_id = lead.id;
-  created.type = core::ActivityType::kCreated;
-  created.at = lead.created_at;
-  out.push_back(std::move(created));
-  return out;
-}
-
 std::int64_t ClampLimit(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   return static_cast<std::int64_t>(std::min(limit, kMax));
@@ -162,7 +139,7 @@ Result<std::vector<core::Activity>> SqliteLeadStore::ListActivities(const std::s
     lead = std::move(*read);
   }
   std::vector<core::Activity> out;
-  std::vector<core::Activity> derived = DerivedActivities(lead);
+  std::vector<core::Activity> derived = core::DerivedActivities(lead);
   LEADGATE_TRY(field_list, (*reader).Get(Q::kFieldList));
   {
     LEADGATE_STMT(s, *reader, Q::kListActivities);
