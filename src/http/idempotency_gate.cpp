@@ -4,6 +4,7 @@
 #include "auth/api_key.hpp"
 #include "http/json_error.hpp"
 #include "http/log.hpp"
+#include "http/stored_body.hpp"
 
 namespace leadgate::http {
 namespace {
@@ -51,9 +52,13 @@ IdempotencyGate::Claim IdempotencyGate::Begin(const Request& req,
       claim.held = true;
       break;
     case core::IdempotencyStatus::kReplay: {
-      Response res = MakeJsonResponse(req.version(), req.keep_alive(),
-                                      static_cast<bh::status>(begin->response.status),
-                                      std::move(begin->response.body));
+      auto body = UnpackBody(begin->response.body);
+      if (!body) {
+        claim.early = StoreFailure(req, body.error());
+        break;
+      }
+      Response res =
+          JsonReply(req, static_cast<bh::status>(begin->response.status), std::move(*body));
       res.set("Idempotent-Replayed", "true");
       claim.early = std::move(res);
       claim.replayed = true;
@@ -82,7 +87,8 @@ void IdempotencyGate::Finish(const Claim& claim, const Response& res) const {
   }
   // If this fails the key stays "in progress" until stale_after, and a retry then runs the
   // request again (its leads come back as duplicates): the response itself is still correct.
-  if (auto s = store_.CompleteIdempotent(claim.scope, claim.key, {status, res.body()}); !s) {
+  if (auto s = store_.CompleteIdempotent(claim.scope, claim.key, {status, PackBody(res.body())});
+      !s) {
     LogError("idempotency", s.error().ToString());
   }
 }
