@@ -21,3 +21,8 @@ target_link_libraries(phonenumber_dep INTERFACE ${PHONENUMBER_LIB})
 find_path(RAPIDJSON_INCLUDE rapidjson/writer.h REQUIRED)
 add_library(rapidjson_dep INTERFACE)
 target_include_directories(rapidjson_dep SYSTEM INTERFACE ${RAPIDJSON_INCLUDE})
+
+# Scale-out backends and the import client's HTTP.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+find_package(CURL REQUIRED)
