@@ -68,8 +68,10 @@ int RunServe(const ServeConfig& config) {
   limits::DuplicateGuard guard(**store, clock, config.guard);
   http::IdempotencyGate idempotency(**store, clock, config.idempotency);
   http::LeadHandler leads(**store, phones, clock, ids);
+  core::MetricsRegistry metrics;
   http::ApiRouter router(authenticator, initiate, leads, **store,
-                         http::RouteLimits{limiter, config.rate_limit, guard, idempotency}, pool);
+                         http::RouteLimits{limiter, config.rate_limit, guard, idempotency}, pool,
+                         http::Observability{&metrics, {}});
 
   server_options.io_threads = config.io_threads;
   server_options.body_limit = config.body_limit;

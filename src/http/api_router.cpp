@@ -45,6 +45,10 @@ bool IsGet(const Request& req) {
   return req.method() == bh::verb::get || req.method() == bh::verb::head;
 }
 
+// The codes the API answers (docs/api.md); anything else is counted as "other".
+constexpr std::array<unsigned, 15> kCountedCodes = {200, 400, 401, 403, 404, 405, 409, 413,
+                                                    415, 422, 423, 429, 500, 503, 0};
+
 limits::RateLimit ProjectLimit(const core::Project& project, const limits::RateLimit& fallback) {
   if (!project.rate_limit) return fallback;
   return {project.rate_limit->requests, std::chrono::milliseconds(project.rate_limit->period_ms)};
@@ -52,12 +56,52 @@ limits::RateLimit ProjectLimit(const core::Project& project, const limits::RateL
 
 }  // namespace
 
+ApiRouter::ApiRouter(const auth::Authenticator& authenticator, const InitiateHandler& initiate,
+                     const LeadHandler& leads, core::LeadStore& store, RouteLimits limits,
+                     boost::asio::thread_pool& workers, Observability observability)
+    : authenticator_(authenticator),
+      initiate_(initiate),
+      leads_(leads),
+      store_(store),
+      limits_(limits),
+      workers_(workers),
+      observability_(std::move(observability)) {
+  if (observability_.metrics == nullptr) return;
+  for (std::size_t i = 0; i < kCountedCodes.size(); ++i) {
+    const std::string code = kCountedCodes[i] == 0 ? "other" : std::to_string(kCountedCodes[i]);
+    responses_[i] = &observability_.metrics->AddCounter(
+        "leadgate_http_responses_total", "Responses by status code (health and metrics excluded)",
+        "code=\"" + code + "\"");
+  }
+}
+
+void ApiRouter::CountResponse(unsigned status) const {
+  if (observability_.metrics == nullptr) return;
+  std::size_t i = 0;
+  while (kCountedCodes[i] != 0 && kCountedCodes[i] != status) ++i;
+  responses_[i]->Inc();
+}
+
 void ApiRouter::Handle(Request&& req, std::function<void(Response&&)> done) {
-  // Liveness never waits behind store work.
-  if (TargetPath(req.target()) == "/healthz") {
+  // Liveness and metrics never wait behind store work.
+  const std::string_view path = TargetPath(req.target());
+  if (path == "/healthz") {
     done(IsGet(req) ? MakeJsonResponse(req.version(), req.keep_alive(), bh::status::ok,
                                        R"({"status":"ok"})")
                     : MethodNotAllowed(req, "GET, HEAD"));
+    return;
+  }
+  if (path == "/metrics" && observability_.metrics != nullptr) {
+    if (!IsGet(req)) {
+      done(MethodNotAllowed(req, "GET, HEAD"));
+      return;
+    }
+    Response res{bh::status::ok, req.version()};
+    res.set(bh::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.keep_alive(req.keep_alive());
+    res.body() = observability_.metrics->Render();
+    res.prepare_payload();
+    done(std::move(res));
     return;
   }
   boost::asio::post(workers_, [this, req = std::move(req), done = std::move(done)]() mutable {
@@ -68,22 +112,33 @@ void ApiRouter::Handle(Request&& req, std::function<void(Response&&)> done) {
       LogError("handler", e.what());
       res = ErrorReply(req, bh::status::internal_server_error, "Internal server error");
     }
+    if (TargetPath(req.target()) != "/readyz") CountResponse(res.result_int());
     done(std::move(res));
   });
 }
 
-Response ApiRouter::Dispatch(const Request& req) const {
-  const std::string_view path = TargetPath(req.target());
-  if (path == "/readyz") {
-    if (!IsGet(req)) return MethodNotAllowed(req, "GET, HEAD");
-    if (auto ping = store_.Ping(); !ping) {
-      LogError("readyz", ping.error().ToString());
-      return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::service_unavailable,
-                              R"({"status":"unavailable"})");
+Response ApiRouter::Ready(const Request& req) const {
+  if (!IsGet(req)) return MethodNotAllowed(req, "GET, HEAD");
+  if (auto ping = store_.Ping(); !ping) {
+    LogError("readyz", ping.error().ToString());
+    return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::service_unavailable,
+                            R"({"status":"unavailable"})");
+  }
+  if (observability_.limits_ping) {
+    if (auto ping = observability_.limits_ping(); !ping) {
+      LogError("readyz", "limits backend: " + ping.error().ToString());
+      return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::ok,
+                              R"({"status":"degraded","store":"ok","redis":"unavailable"})");
     }
     return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::ok,
-                            R"({"status":"ready"})");
+                            R"({"status":"ready","store":"ok","redis":"ok"})");
   }
+  return MakeJsonResponse(req.version(), req.keep_alive(), bh::status::ok, R"({"status":"ready"})");
+}
+
+Response ApiRouter::Dispatch(const Request& req) const {
+  const std::string_view path = TargetPath(req.target());
+  if (path == "/readyz") return Ready(req);
 
   Route route;
   if (path == kBulkInitiate) {

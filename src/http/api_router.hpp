@@ -8,10 +8,13 @@
 // (GET /leads/get stops after the key block: it has no body and no key).
 #pragma once
 
+#include <array>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 
 #include "auth/authenticator.hpp"
 #include "core/lead_store.hpp"
+#include "core/metrics.hpp"
 #include "http/handler.hpp"
 #include "http/idempotency_gate.hpp"
 #include "http/initiate_handler.hpp"
@@ -29,18 +32,23 @@ struct RouteLimits {
   const IdempotencyGate& idempotency;
 };
 
+// What /readyz and /metrics report besides the store.
+struct Observability {
+  // Registry rendered by GET /metrics; the router adds its response counters to it in its
+  // constructor. nullptr: /metrics is 404.
+  core::MetricsRegistry* metrics = nullptr;
+  // Pings the shared limits backend (Redis), if there is one. Its failure does not make the
+  // instance unready: limits fail open (docs/api.md "Redis"), so /readyz stays 200 and says
+  // "degraded"; only the store decides readiness.
+  std::function<core::Status()> limits_ping;
+};
+
 class ApiRouter final : public Handler {
  public:
   // All references must outlive the router; `workers` runs the endpoint work.
   ApiRouter(const auth::Authenticator& authenticator, const InitiateHandler& initiate,
             const LeadHandler& leads, core::LeadStore& store, RouteLimits limits,
-            boost::asio::thread_pool& workers)
-      : authenticator_(authenticator),
-        initiate_(initiate),
-        leads_(leads),
-        store_(store),
-        limits_(limits),
-        workers_(workers) {}
+            boost::asio::thread_pool& workers, Observability observability = {});
 
   void Handle(Request&& req, std::function<void(Response&&)> done) override;
 
@@ -52,6 +60,8 @@ class ApiRouter final : public Handler {
 
   Response LeadRoute(const Request& req, const auth::Principal& principal, Route route) const;
   Response KeySelf(const Request& req, const auth::Principal& principal) const;
+  Response Ready(const Request& req) const;
+  void CountResponse(unsigned status) const;
 
   const auth::Authenticator& authenticator_;
   const InitiateHandler& initiate_;
@@ -59,6 +69,9 @@ class ApiRouter final : public Handler {
   core::LeadStore& store_;
   RouteLimits limits_;
   boost::asio::thread_pool& workers_;
+  Observability observability_;
+  // Responses by status code, for the codes this router answers (index: kCountedCodes).
+  std::array<core::Counter*, 16> responses_{};
 };
 
 }  // namespace leadgate::http

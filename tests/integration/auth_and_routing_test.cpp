@@ -92,5 +92,28 @@ TEST_F(AuthAndRoutingTest, HealthAndReadiness) {
   EXPECT_EQ(ready->body, R"({"status":"ready"})");
 }
 
+TEST_F(AuthAndRoutingTest, MetricsCountResponsesByStatusCode) {
+  EXPECT_EQ(Bulk(R"({"leads":[)" + Lead(R"("phone":"+14155552671")") + "]}").status, 200);
+  EXPECT_EQ(Post("/api/v1/leads/bulk/initiate", "[]", "lg_nope").status, 401);
+  EXPECT_EQ(Post("/api/v1/leads/bulk/initiate", "[]", "lg_nope").status, 401);
+  HttpClient client;
+  ASSERT_TRUE(client.Connect(port()).has_value());
+  auto metrics = client.Send("GET", "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics->body.find("# TYPE leadgate_http_responses_total counter\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("leadgate_http_responses_total{code=\"200\"} 1\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("leadgate_http_responses_total{code=\"401\"} 2\n"),
+            std::string::npos)
+      << metrics->body;
+  auto post = client.Send("POST", "/metrics");
+  ASSERT_TRUE(post.has_value());
+  EXPECT_EQ(post->status, 405);
+}
+
 }  // namespace
 }  // namespace leadgate::testing
