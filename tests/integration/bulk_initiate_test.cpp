@@ -5,7 +5,6 @@
 #include <string>
 
 #include "integration/fixture.hpp"
-#include "storage/sqlite_lead_store.hpp"
 
 namespace leadgate::testing {
 namespace {
@@ -14,9 +13,9 @@ class BulkInitiateTest : public LeadgateTest {
  protected:
   // Opens the server's database file alongside it (WAL allows a second reader).
   std::int64_t StoredLeads() {
-    auto store = storage::SqliteLeadStore::Open({.path = db_});
-    EXPECT_TRUE(store.has_value());
-    auto count = (*store)->CountLeads(project_id_);
+    auto store = OpenTestStore();
+    if (!store) return -1;
+    auto count = store->CountLeads(project_id_);
     EXPECT_TRUE(count.has_value());
     return count ? *count : -1;
   }

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "integration/fixture.hpp"
-#include "storage/sqlite_lead_store.hpp"
 
 namespace leadgate::testing {
 namespace {
@@ -109,11 +108,11 @@ TEST_F(ConcurrencyDurabilityTest, AcknowledgedLeadsSurviveRestartAndKill) {
   StartServer();
 
   ASSERT_EQ(acknowledged.size(), 500u);
-  auto store = storage::SqliteLeadStore::Open({.path = db_});
-  ASSERT_TRUE(store.has_value());
-  EXPECT_EQ((*store)->CountLeads(project_id_).value_or(-1), 500);
+  auto store = OpenTestStore();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->CountLeads(project_id_).value_or(-1), 500);
   for (const auto& id : acknowledged) {
-    auto lead = (*store)->GetLead(project_id_, id);
+    auto lead = store->GetLead(project_id_, id);
     ASSERT_TRUE(lead.has_value());
     EXPECT_TRUE(lead->has_value()) << id;
   }

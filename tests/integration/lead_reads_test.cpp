@@ -4,7 +4,6 @@
 #include <set>
 
 #include "integration/fixture.hpp"
-#include "storage/sqlite_lead_store.hpp"
 
 namespace leadgate::testing {
 namespace {
@@ -277,9 +276,9 @@ TEST_F(LeadReadsTest, UpdateIsRefusedWhileTheLeadIsInACall) {
   const std::string id = Create(R"("name":"A","email":"a@example.com")");
   {
     // What a dialer's claim does; there is no dialer API yet, so the test sets it directly.
-    auto store = storage::SqliteLeadStore::Open({.path = db_});
-    ASSERT_TRUE(store.has_value());
-    auto claimed = (*store)->UpdateLead(project_id_, id, [](const core::Lead& lead) {
+    auto store = OpenTestStore();
+    ASSERT_TRUE(store);
+    auto claimed = store->UpdateLead(project_id_, id, [](const core::Lead& lead) {
       core::LeadMutation m{lead, {}};
       m.lead.state = core::LeadState::kInCall;
       return core::Result<core::LeadMutation>(m);
