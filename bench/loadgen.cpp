@@ -59,7 +59,9 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kSocketTimeoutSeconds = 60;
 
 struct Config {
-  unsigned short port = 0;
+  // Connection i goes to ports[i % ports.size()]: several instances share one batch sequence,
+  // so the leads stay unique across them.
+  std::vector<unsigned short> ports;
   std::string key;
   std::string project;
   std::string process;
@@ -117,13 +119,13 @@ bool CountReport(simdjson::dom::parser& parser, const std::string& body, std::si
   return ok + bad == sent;
 }
 
-void RunConnection(const Config& config, const LeadGenerator& gen,
+void RunConnection(const Config& config, unsigned short port, const LeadGenerator& gen,
                    std::atomic<std::uint64_t>& next_batch, SteadyClock::time_point deadline,
                    ConnStats& s) {
   net::io_context ioc;
   tcp::socket socket(ioc);
   boost::system::error_code ec;
-  socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), config.port), ec);
+  socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), port), ec);
   if (ec) {
     ++s.transport_errors;
     s.first_error = "connect: " + ec.message();
@@ -134,7 +136,7 @@ void RunConnection(const Config& config, const LeadGenerator& gen,
 
   const std::string target =
       std::string("/api/v1/leads/bulk/initiate") + (config.v12 ? "?v=1.2" : "");
-  const std::string host = "127.0.0.1:" + std::to_string(config.port);
+  const std::string host = "127.0.0.1:" + std::to_string(port);
   const std::string auth = "Bearer " + config.key;
   beast::flat_buffer buffer;
   simdjson::dom::parser parser;
@@ -227,15 +229,27 @@ std::string StatusJson(const std::map<int, std::int64_t>& statuses) {
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto flags = app::Flags::Parse(args,
-                                 {"port", "key", "project", "process", "connections", "seconds",
-                                  "leads-per-request", "format", "verify-phones"},
+                                 {"port", "ports", "key", "project", "process", "connections",
+                                  "seconds", "leads-per-request", "format", "verify-phones"},
                                  {"json", "idempotency-keys"});
   if (!flags) {
     std::fprintf(stderr, "loadgen: %s\n", flags.error().message.c_str());
     return 2;
   }
   Config config;
-  auto port = flags->GetInt("port", 0, 1, 65535);
+  auto port = flags->GetInt("port", 1, 1, 65535);
+  // --ports P1,P2,...: several instances (alternative to --port).
+  for (std::string_view rest = flags->GetOr("ports", ""); !rest.empty();) {
+    const auto comma = rest.find(',');
+    const std::string item(rest.substr(0, comma));
+    const long value = std::atol(item.c_str());
+    if (value < 1 || value > 65535) {
+      std::fprintf(stderr, "loadgen: --ports: bad port %s\n", item.c_str());
+      return 2;
+    }
+    config.ports.push_back(static_cast<unsigned short>(value));
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+  }
   auto connections = flags->GetInt("connections", 4, 1, 256);
   auto seconds = flags->GetInt("seconds", 30, 1, 3600);
   auto per_request = flags->GetInt("leads-per-request", 1000, 1, 100000);
@@ -245,14 +259,16 @@ int Main(int argc, char** argv) {
   auto process = flags->Require("process");
   const std::string format = flags->GetOr("format", "default");
   if (!port || !connections || !seconds || !per_request || !verify || !key || !project ||
-      !process || !flags->Has("port") || (format != "default" && format != "v1.2")) {
+      !process || (flags->Has("port") == !config.ports.empty()) ||
+      (format != "default" && format != "v1.2")) {
     std::fprintf(stderr,
-                 "usage: leadgate_loadgen --port P --key KEY --project ID --process ID "
+                 "usage: leadgate_loadgen (--port P | --ports P1,P2,...) --key KEY --project ID "
+                 "--process ID "
                  "[--connections N] [--seconds S] [--leads-per-request N] "
                  "[--format default|v1.2] [--idempotency-keys] [--verify-phones N] [--json]\n");
     return 2;
   }
-  config.port = static_cast<unsigned short>(*port);
+  if (config.ports.empty()) config.ports.push_back(static_cast<unsigned short>(*port));
   config.key = *key;
   config.project = *project;
   config.process = *process;
@@ -280,9 +296,10 @@ int Main(int argc, char** argv) {
   const auto deadline = start + std::chrono::seconds(config.seconds);
   {
     std::vector<std::thread> threads;
-    for (auto& s : stats) {
-      threads.emplace_back([&config, &gen, &next_batch, deadline, &s] {
-        RunConnection(config, gen, next_batch, deadline, s);
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+      const unsigned short conn_port = config.ports[i % config.ports.size()];
+      threads.emplace_back([&config, conn_port, &gen, &next_batch, deadline, s = &stats[i]] {
+        RunConnection(config, conn_port, gen, next_batch, deadline, *s);
       });
     }
     for (auto& t : threads) t.join();
