@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <array>
+#include <csignal>
 
 namespace leadgate::limits {
 namespace {
@@ -75,6 +76,13 @@ core::Result<std::unique_ptr<RedisClient>> RedisClient::Create(RedisOptions opti
   }
   if (options.pool_size == 0) {
     return core::MakeError(core::ErrorCode::kInvalidArgument, "Redis pool size must be >= 1");
+  }
+  // hiredis 0.14 writes with write(2), not send(MSG_NOSIGNAL): a write to a connection Redis has
+  // reset would raise SIGPIPE and kill the whole server, where it should be one kUnavailable.
+  // Only the default disposition is replaced; a handler someone installed is left alone.
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
   }
   return std::unique_ptr<RedisClient>(new RedisClient(std::move(options), std::move(*url)));
 }

@@ -74,7 +74,8 @@ class RedisScript {
 
 class RedisClient {
  public:
-  // Validates the options and parses the URL; connects nothing yet.
+  // Validates the options and parses the URL; connects nothing yet. Sets SIGPIPE to SIG_IGN if
+  // it has its default disposition (hiredis writes with write(2); see the .cpp).
   static core::Result<std::unique_ptr<RedisClient>> Create(RedisOptions options);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;

@@ -38,6 +38,10 @@ return {1, remaining, new_tat - now, 0}
 
 core::Result<RateDecision> RedisRateLimiter::Allow(const std::string& key, const RateLimit& limit) {
   const auto period = std::chrono::duration_cast<Micros>(limit.period);
+  if (limit.requests < 1 || period <= Micros::zero()) {  // Gcra()'s precondition
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "rate limit needs requests >= 1 and a positive period");
+  }
   std::string now;
   if (test_clock_ != nullptr) {
     now = std::to_string(
