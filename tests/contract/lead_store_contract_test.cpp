@@ -5,9 +5,20 @@
 //
 // Adding an implementation (e.g. the PostgreSQL store): write one LeadStoreFactory, i.e. a
 // function that returns a new, EMPTY store that no other test can see, and add an
-// INSTANTIATE_TEST_SUITE_P line at the bottom of this file. The factory gets a scratch directory
-// that outlives the store; a server-backed store ignores it and creates, say, a fresh schema per
-// call (and GTEST_SKIPs from its factory when no server is configured).
+// INSTANTIATE_TEST_SUITE_P line per suite at the bottom of this file, in the same form as the
+// Memory and Sqlite ones:
+//   INSTANTIATE_TEST_SUITE_P(Postgres, KeyGuardContractTest, ::testing::Values(PgFactory()),
+//                            FactoryName);
+// The factory gets a scratch directory that outlives the store; a server-backed store ignores it
+// and creates, say, a fresh schema per call (and GTEST_SKIPs from its factory when no server is
+// configured).
+//
+// The key guard and idempotency suites test a KeyGuardStore / IdempotencyStore that need not be
+// the LeadStore itself: their parameter (LayeredFactory) is a LeadStoreFactory (for the projects
+// and keys) plus, optionally, a function that builds the store under test over that LeadStore
+// (the Redis ones: RedisKeyGuard, RedisIdempotencyStore). A plain LeadStoreFactory converts to it
+// ("the LeadStore itself is under test"), which is why the one-line INSTANTIATE above works for
+// those suites too. A layered store that needs the ctest services sets `needs_services`.
 //
 // Decisions pinned here that lead_store.hpp does not spell out (every store must make them the
 // same way): "oldest first" breaks created_at ties by creation order; a new lead whose project
@@ -35,8 +46,12 @@
 
 #include "core/lead_store.hpp"
 #include "core/object_id.hpp"
+#include "limits/redis_client.hpp"
+#include "limits/redis_idempotency_store.hpp"
+#include "limits/redis_key_guard.hpp"
 #include "storage/memory_lead_store.hpp"
 #include "storage/sqlite_lead_store.hpp"
+#include "support/test_services.hpp"
 #include "support/test_util.hpp"
 
 namespace leadgate::core {
@@ -1450,6 +1465,64 @@ TEST_P(LeadReadContractTest, ConcurrentUpdatesOfOneLeadLoseNothing) {
   EXPECT_EQ(timeline, expected);
 }
 
+// ---- the key guard and idempotency suites' parameter: a store under test over a LeadStore ----
+
+template <class Store>
+struct LayeredFactory {
+  using Over = std::function<Result<std::unique_ptr<Store>>(LeadStore& base)>;
+
+  // The LeadStore itself is under test (implicit: `::testing::Values(MemoryFactory())`).
+  LayeredFactory(LeadStoreFactory base)  // NOLINT(google-explicit-constructor)
+      : name(base.name), lead_store(std::move(base)) {}
+  LayeredFactory(std::string name_, LeadStoreFactory base, Over over_, bool needs_services_)
+      : name(std::move(name_)),
+        lead_store(std::move(base)),
+        over(std::move(over_)),
+        needs_services(needs_services_) {}
+
+  std::string name;             // the instantiation's test-name suffix
+  LeadStoreFactory lead_store;  // holds projects and API keys
+  Over over;                    // builds the store under test over the LeadStore; unset: itself
+  bool needs_services = false;  // skipped outside ctest (no PostgreSQL / Redis)
+};
+
+template <class Store>
+void PrintTo(const LayeredFactory<Store>& factory, std::ostream* os) {
+  *os << factory.name;
+}
+
+template <class Store>
+class LayeredContractTest : public ::testing::TestWithParam<LayeredFactory<Store>> {
+ protected:
+  void SetUp() override {
+    const LayeredFactory<Store>& factory = this->GetParam();
+    if (factory.needs_services) LEADGATE_REQUIRE_SERVICES();
+    auto base = factory.lead_store.make(scratch_.path());
+    ASSERT_TRUE(base.has_value()) << base.error().ToString();
+    leads_ = std::move(*base);
+    if (!factory.over) {
+      under_test_ = leads_.get();
+      return;
+    }
+    auto layered = factory.over(*leads_);
+    ASSERT_TRUE(layered.has_value()) << layered.error().ToString();
+    owned_ = std::move(*layered);
+    under_test_ = owned_.get();
+  }
+
+  LeadStore& leads() { return *leads_; }  // projects and keys
+  Store& store() { return *under_test_; }
+
+ private:
+  TempDir scratch_;  // declared first: outlives the stores
+  std::unique_ptr<LeadStore> leads_;
+  std::unique_ptr<Store> owned_;  // over leads_: destroyed first
+  Store* under_test_ = nullptr;
+};
+
+using KeyGuardFactory = LayeredFactory<KeyGuardStore>;
+using IdempotencyFactory = LayeredFactory<IdempotencyStore>;
+
 // ================= key guard (duplicate-abuse state) =================
 
 constexpr char kKey1[] = "65c000000000000000000001";
@@ -1459,13 +1532,14 @@ constexpr std::chrono::milliseconds kWindow{60'000};
 constexpr int kMaxStrikes = 5;
 constexpr std::chrono::milliseconds kBlockFor{60 * 60'000};
 
-class KeyGuardContractTest : public LeadStoreContractTest {
+class KeyGuardContractTest : public LayeredContractTest<KeyGuardStore> {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(LeadStoreContractTest::SetUp());
-    ASSERT_NO_FATAL_FAILURE(Seed());
+    ASSERT_NO_FATAL_FAILURE(LayeredContractTest::SetUp());
+    if (IsSkipped()) return;
+    ASSERT_OK(leads().CreateProject(MakeProject(kP1)));
     for (const char* id : {kKey1, kKey2}) {
-      ASSERT_OK(store().CreateApiKey({.id = id,
+      ASSERT_OK(leads().CreateApiKey({.id = id,
                                       .project_id = kP1,
                                       .secret_hash = std::string(64, 'c'),
                                       .revoked = false,
@@ -1584,7 +1658,7 @@ TEST_P(KeyGuardContractTest, UnblockClearsTheBlockAndTheStrikes) {
 
 TEST_P(KeyGuardContractTest, RevokedKeysKeepTheirState) {
   for (int i = 0; i <= kMaxStrikes; ++i) Strike(At(i));
-  ASSERT_OK(store().RevokeApiKey(kKey1));
+  ASSERT_OK(leads().RevokeApiKey(kKey1));
   EXPECT_EQ(Guard(At(10)), State(kMaxStrikes + 1, At(kMaxStrikes) + kBlockFor));
 }
 
@@ -1668,7 +1742,7 @@ constexpr std::chrono::milliseconds kStaleAfter{5 * 60'000};
 const std::string kHashA(64, 'a');
 const std::string kHashB(64, 'b');
 
-class IdempotencyContractTest : public LeadStoreContractTest {
+class IdempotencyContractTest : public LayeredContractTest<IdempotencyStore> {
  protected:
   // The status Begin returns (and, for kReplay, the response in *replayed).
   IdempotencyStatus Begin(TimePoint now, const std::string& hash = kHashA,
@@ -1836,8 +1910,81 @@ TEST_P(IdempotencyContractTest, EightThreadsRacingOnOneKeyStartExactlyOnce) {
 
 // ================= the implementations under test =================
 
-std::string FactoryName(const ::testing::TestParamInfo<LeadStoreFactory>& info) {
-  return info.param.name;
+// Names every suite's instantiations (LeadStoreFactory and LayeredFactory parameters alike).
+const auto FactoryName = [](const auto& info) { return info.param.name; };
+
+// ---- the Redis-backed key guard and idempotency stores (need the ctest Redis) ----
+
+std::unique_ptr<limits::RedisClient> TestRedisClient() {
+  auto client = limits::RedisClient::Create({.url = leadgate::testing::GetTestServices()->redis_url,
+                                             .key_prefix = leadgate::testing::UniqueRedisPrefix()});
+  EXPECT_TRUE(client.has_value()) << client.error().ToString();
+  return client ? std::move(*client) : nullptr;
+}
+
+// RedisKeyGuard owning its client, over `base` for key existence.
+class OwningRedisKeyGuard final : public KeyGuardStore {
+ public:
+  OwningRedisKeyGuard(std::unique_ptr<limits::RedisClient> client, LeadStore& base)
+      : client_(std::move(client)), guard_(*client_, limits::KeyExistsIn(base)) {}
+  Result<KeyGuardState> RecordStrike(const std::string& key_id, TimePoint now,
+                                     std::chrono::milliseconds window, int max_strikes,
+                                     std::chrono::milliseconds block_for) override {
+    return guard_.RecordStrike(key_id, now, window, max_strikes, block_for);
+  }
+  Result<KeyGuardState> GetKeyGuard(const std::string& key_id, TimePoint now,
+                                    std::chrono::milliseconds window) override {
+    return guard_.GetKeyGuard(key_id, now, window);
+  }
+  Status UnblockKey(const std::string& key_id) override { return guard_.UnblockKey(key_id); }
+
+ private:
+  std::unique_ptr<limits::RedisClient> client_;
+  limits::RedisKeyGuard guard_;
+};
+
+// RedisIdempotencyStore owning its client, with `base` as the durable store.
+class OwningRedisIdempotencyStore final : public IdempotencyStore {
+ public:
+  OwningRedisIdempotencyStore(std::unique_ptr<limits::RedisClient> client, LeadStore& base)
+      : client_(std::move(client)), store_(*client_, base) {}
+  Result<IdempotencyBegin> BeginIdempotent(const std::string& scope, const std::string& key,
+                                           const std::string& request_hash, TimePoint now,
+                                           std::chrono::milliseconds ttl,
+                                           std::chrono::milliseconds stale_after) override {
+    return store_.BeginIdempotent(scope, key, request_hash, now, ttl, stale_after);
+  }
+  Status CompleteIdempotent(const std::string& scope, const std::string& key,
+                            const StoredResponse& response) override {
+    return store_.CompleteIdempotent(scope, key, response);
+  }
+  Status AbandonIdempotent(const std::string& scope, const std::string& key) override {
+    return store_.AbandonIdempotent(scope, key);
+  }
+
+ private:
+  std::unique_ptr<limits::RedisClient> client_;
+  limits::RedisIdempotencyStore store_;
+};
+
+KeyGuardFactory RedisKeyGuardFactory() {
+  return {"RedisOverMemory", MemoryFactory(),
+          [](LeadStore& base) -> Result<std::unique_ptr<KeyGuardStore>> {
+            auto client = TestRedisClient();
+            if (!client) return MakeError(ErrorCode::kUnavailable, "no test Redis");
+            return std::make_unique<OwningRedisKeyGuard>(std::move(client), base);
+          },
+          true};
+}
+
+IdempotencyFactory RedisIdempotencyFactory() {
+  return {"RedisOverSqlite", SqliteFactory(),
+          [](LeadStore& base) -> Result<std::unique_ptr<IdempotencyStore>> {
+            auto client = TestRedisClient();
+            if (!client) return MakeError(ErrorCode::kUnavailable, "no test Redis");
+            return std::make_unique<OwningRedisIdempotencyStore>(std::move(client), base);
+          },
+          true};
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, LeadStoreContractTest, ::testing::Values(MemoryFactory()),
@@ -1856,6 +2003,10 @@ INSTANTIATE_TEST_SUITE_P(Memory, IdempotencyContractTest, ::testing::Values(Memo
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, IdempotencyContractTest, ::testing::Values(SqliteFactory()),
                          FactoryName);
+INSTANTIATE_TEST_SUITE_P(Redis, KeyGuardContractTest, ::testing::Values(RedisKeyGuardFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Redis, IdempotencyContractTest,
+                         ::testing::Values(RedisIdempotencyFactory()), FactoryName);
 
 }  // namespace
 }  // namespace leadgate::core

@@ -1,5 +1,7 @@
-// One suite for every RateLimiter: the in-process one now, the shared (Redis) one with the
-// scale-out work. To add an implementation, add a factory and an INSTANTIATE line at the bottom.
+// One suite for every RateLimiter: the in-process one and the shared (Redis) one. To add an
+// implementation, add a factory and an INSTANTIATE line at the bottom. Time comes from the
+// fixture's FakeClock for every implementation (RedisRateLimiter takes it as its test clock, in
+// place of Redis TIME), so the time-travel tests run against Redis too.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +12,9 @@
 
 #include "limits/duplicate_guard.hpp"
 #include "limits/local_rate_limiter.hpp"
+#include "limits/redis_client.hpp"
+#include "limits/redis_rate_limiter.hpp"
+#include "support/test_services.hpp"
 
 namespace leadgate::limits {
 namespace {
@@ -20,14 +25,21 @@ struct RateLimiterFactory {
   std::string name;
   // A limiter with no state, reading time from `clock`.
   std::function<std::unique_ptr<RateLimiter>(const core::Clock& clock)> make;
+  bool needs_services = false;  // skipped outside ctest (no Redis)
 };
 
 void PrintTo(const RateLimiterFactory& f, std::ostream* os) { *os << f.name; }
 
 class RateLimiterContractTest : public ::testing::TestWithParam<RateLimiterFactory> {
  protected:
+  void SetUp() override {
+    if (GetParam().needs_services) LEADGATE_REQUIRE_SERVICES();
+    limiter_ = GetParam().make(clock_);
+    ASSERT_NE(limiter_, nullptr);
+  }
+
   core::FakeClock clock_{core::FromUnixMillis(1'795'953'600'000)};
-  std::unique_ptr<RateLimiter> limiter_ = GetParam().make(clock_);
+  std::unique_ptr<RateLimiter> limiter_;
 };
 
 TEST_P(RateLimiterContractTest, BurstThenDenyWithExactRetryAfter) {
@@ -91,8 +103,42 @@ RateLimiterFactory LocalFactory() {
           }};
 }
 
+// A RedisRateLimiter that owns its client, on a key prefix of its own.
+class OwningRedisRateLimiter final : public RateLimiter {
+ public:
+  OwningRedisRateLimiter(std::unique_ptr<RedisClient> client, const core::Clock& clock)
+      : client_(std::move(client)), limiter_(*client_, &clock) {}
+  core::Result<RateDecision> Allow(const std::string& key, const RateLimit& limit) override {
+    return limiter_.Allow(key, limit);
+  }
+
+ private:
+  std::unique_ptr<RedisClient> client_;
+  RedisRateLimiter limiter_;
+};
+
+RateLimiterFactory RedisFactory() {
+  return {"Redis",
+          [](const core::Clock& clock) -> std::unique_ptr<RateLimiter> {
+            auto client = RedisClient::Create({.url = testing::GetTestServices()->redis_url,
+                                               .key_prefix = testing::UniqueRedisPrefix()});
+            if (!client) {
+              ADD_FAILURE() << client.error().ToString();
+              return nullptr;
+            }
+            return std::make_unique<OwningRedisRateLimiter>(std::move(*client), clock);
+          },
+          true};
+}
+
+std::string FactoryName(const ::testing::TestParamInfo<RateLimiterFactory>& info) {
+  return info.param.name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Local, RateLimiterContractTest, ::testing::Values(LocalFactory()),
-                         [](const auto& param_info) { return param_info.param.name; });
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Redis, RateLimiterContractTest, ::testing::Values(RedisFactory()),
+                         FactoryName);
 
 TEST(DuplicateStrike, AtLeastHalfAndAtLeastOne) {
   EXPECT_FALSE(IsStrike(0, 0));
