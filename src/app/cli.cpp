@@ -4,8 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "app/demo.hpp"
 #include "app/flags.hpp"
 #include "app/open_store.hpp"
+#include "app/redis_limits.hpp"
 #include "app/serve.hpp"
 #include "core/clock.hpp"
 #include "core/object_id.hpp"
@@ -32,16 +35,19 @@ constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
            [--rate-limit-requests N] [--rate-limit-period-ms MS]
            [--dup-max-strikes N] [--dup-window-ms MS] [--dup-block-ms MS]
            [--idempotency-ttl-ms MS]
+           [--redis redis://HOST:PORT[/DB]] [--redis-prefix P] [--redis-timeout-ms MS]
   project  create --name NAME [--region CC] | list | deactivate --project ID
            | activate --project ID
            | set-limit --project ID (--requests N --per-seconds S | --clear)
   process  create --project ID --name NAME | list --project ID
-  key      create --project ID | revoke --key-id ID | status --key-id ID
-           | unblock --key-id ID
+  key      create --project ID | revoke --key-id ID
+           | status --key-id ID [--redis URL [--redis-prefix P]]
+           | unblock --key-id ID [--redis URL [--redis-prefix P]]
   demo     [--listen HOST:PORT]   create (or reuse) a demo project and print a curl line
 
-Every admin command takes --db PATH (default var/leadgate.db) and --json (one JSON object on
-stdout). Exit codes: 0 success, 1 failure, 2 usage error.
+--db is a SQLite file path (default var/leadgate.db) or a postgresql:// URL; every admin
+command takes it, and --json (one JSON object on stdout). Exit codes: 0 success, 1 failure,
+2 usage error.
 )";
 
 // What a command hands back: a JSON object (printed as is with --json, as lines otherwise).
@@ -280,7 +286,7 @@ int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
   if (verb == "status" || verb == "unblock") {
     const bool unblock = verb == "unblock";
     return RunAdmin(
-        args, {"key-id"},
+        args, {"key-id", "redis", "redis-prefix"},
         [unblock](const Flags& f, core::LeadStore& store, Admin&, Output& out) -> core::Status {
           auto id = f.Require("key-id");
           if (!id) return std::unexpected(id.error());
@@ -288,7 +294,20 @@ int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
           if (!key) return std::unexpected(key.error());
           if (!*key) return core::MakeError(core::ErrorCode::kNotFound, "no key " + *id);
           core::SystemClock clock;
-          const limits::DuplicateGuard guard(store, clock, limits::GuardPolicy{});
+          // With --redis the strikes and blocks live there (as for `serve --redis`).
+          std::unique_ptr<RedisLimits> redis;
+          core::KeyGuardStore* guard_store = &store;
+          if (f.Has("redis")) {
+            RedisConfig config;
+            config.url = f.GetOr("redis", "");
+            config.prefix = f.GetOr("redis-prefix", config.prefix);
+            config.timeout = std::chrono::milliseconds(2000);
+            auto opened = RedisLimits::Open(config, store, clock);
+            if (!opened) return std::unexpected(opened.error());
+            redis = std::move(*opened);
+            guard_store = &redis->strict_key_guard();
+          }
+          const limits::DuplicateGuard guard(*guard_store, clock, limits::GuardPolicy{});
           if (unblock) {
             if (auto s = guard.Unblock(*id); !s) return s;
           }
@@ -310,12 +329,13 @@ int KeyCommand(const std::string& verb, const std::vector<std::string>& args) {
 }
 
 int ServeCommand(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(
-      args,
-      {"listen", "db", "threads", "workers", "body-limit", "max-leads", "sync", "header-timeout-ms",
-       "body-timeout-ms", "rate-limit-requests", "rate-limit-period-ms", "dup-max-strikes",
-       "dup-window-ms", "dup-block-ms", "idempotency-ttl-ms"},
-      {});
+  auto flags =
+      Flags::Parse(args,
+                   {"listen", "db", "threads", "workers", "body-limit", "max-leads", "sync",
+                    "header-timeout-ms", "body-timeout-ms", "rate-limit-requests",
+                    "rate-limit-period-ms", "dup-max-strikes", "dup-window-ms", "dup-block-ms",
+                    "idempotency-ttl-ms", "redis", "redis-prefix", "redis-timeout-ms"},
+                   {});
   if (!flags) return Fail(flags.error());
   if (!flags->positional().empty()) return Fail("unexpected argument " + flags->positional()[0], 2);
   ServeConfig config;
@@ -338,14 +358,19 @@ int ServeCommand(const std::vector<std::string>& args) {
   auto window = flags->GetInt("dup-window-ms", config.guard.window.count(), 1, kDay * 365);
   auto block = flags->GetInt("dup-block-ms", config.guard.block_for.count(), 1, kDay * 365);
   auto ttl = flags->GetInt("idempotency-ttl-ms", config.idempotency.ttl.count(), 1, kDay * 365);
+  auto redis_ms = flags->GetInt("redis-timeout-ms", config.redis.timeout.count(), 1, 60000);
   for (const auto* r : {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms,
-                        &rate_requests, &rate_period, &strikes, &window, &block, &ttl}) {
+                        &rate_requests, &rate_period, &strikes, &window, &block, &ttl, &redis_ms}) {
     if (!*r) return Fail(r->error());
   }
   config.rate_limit = {*rate_requests, std::chrono::milliseconds(*rate_period)};
   config.guard = {static_cast<int>(*strikes), std::chrono::milliseconds(*window),
                   std::chrono::milliseconds(*block)};
   config.idempotency.ttl = std::chrono::milliseconds(*ttl);
+  config.redis.url = flags->GetOr("redis", "");
+  config.redis.prefix = flags->GetOr("redis-prefix", config.redis.prefix);
+  config.redis.timeout = std::chrono::milliseconds(*redis_ms);
+  if (flags->Has("redis") && config.redis.url.empty()) return Fail("--redis needs a URL", 2);
   config.io_threads = static_cast<int>(*threads);
   config.workers = static_cast<int>(*workers);
   config.body_limit = static_cast<std::size_t>(*body_limit);

@@ -5,6 +5,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "auth/authenticator.hpp"
@@ -38,6 +40,16 @@ bool SplitListen(const std::string& listen, std::string& host, unsigned short& p
   return true;
 }
 
+// A URL for the log, without its password (postgresql://u:secret@h/db -> postgresql://u:***@h/db).
+std::string RedactUrl(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 }  // namespace
 
 int RunServe(const ServeConfig& config) {
@@ -64,14 +76,32 @@ int RunServe(const ServeConfig& config) {
                           ? config.workers
                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   boost::asio::thread_pool pool(static_cast<std::size_t>(workers));
-  limits::LocalRateLimiter limiter(clock);
-  limits::DuplicateGuard guard(**store, clock, config.guard);
-  http::IdempotencyGate idempotency(**store, clock, config.idempotency);
-  http::LeadHandler leads(**store, phones, clock, ids);
   core::MetricsRegistry metrics;
+  http::Observability observability{&metrics, {}};
+  limits::LocalRateLimiter local_limiter(clock);
+  limits::RateLimiter* limiter = &local_limiter;
+  core::KeyGuardStore* guard_store = store->get();
+  core::IdempotencyStore* idempotency_store = store->get();
+  std::unique_ptr<RedisLimits> redis;
+  if (!config.redis.url.empty()) {
+    auto opened = RedisLimits::Open(config.redis, **store, clock);
+    if (!opened) {
+      std::fprintf(stderr, "leadgate: --redis: %s\n", opened.error().ToString().c_str());
+      return 2;
+    }
+    redis = std::move(*opened);
+    limiter = &redis->rate_limiter();
+    guard_store = &redis->key_guard();
+    idempotency_store = &redis->idempotency();
+    redis->RegisterMetrics(metrics);
+    observability.limits_ping = [&redis] { return redis->Ping(); };
+  }
+  limits::DuplicateGuard guard(*guard_store, clock, config.guard);
+  http::IdempotencyGate idempotency(*idempotency_store, clock, config.idempotency);
+  http::LeadHandler leads(**store, phones, clock, ids);
   http::ApiRouter router(authenticator, initiate, leads, **store,
-                         http::RouteLimits{limiter, config.rate_limit, guard, idempotency}, pool,
-                         http::Observability{&metrics, {}});
+                         http::RouteLimits{*limiter, config.rate_limit, guard, idempotency}, pool,
+                         std::move(observability));
 
   server_options.io_threads = config.io_threads;
   server_options.body_limit = config.body_limit;
@@ -83,8 +113,9 @@ int RunServe(const ServeConfig& config) {
                  started.error().ToString().c_str());
     return 1;
   }
-  std::printf("leadgate: listening on http://%s:%u (db %s)\n", server_options.host.c_str(),
-              static_cast<unsigned>(server.port()), config.store.db.c_str());
+  std::printf("leadgate: listening on http://%s:%u (db %s%s)\n", server_options.host.c_str(),
+              static_cast<unsigned>(server.port()), RedactUrl(config.store.db).c_str(),
+              redis ? (", limits in Redis " + RedactUrl(config.redis.url)).c_str() : "");
   std::fflush(stdout);
 
   boost::asio::io_context signals_context;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/open_store.hpp"
+#include "app/redis_limits.hpp"
 #include "http/idempotency_gate.hpp"
 #include "limits/duplicate_guard.hpp"
 #include "limits/gcra.hpp"
@@ -39,6 +40,8 @@ struct ServeConfig {
   limits::GuardPolicy guard;
   // Idempotency-Key records. Default: replayed for 24 h.
   http::IdempotencyOptions idempotency;
+  // Shared limits for several instances (`--redis`); empty url: in this process and the store.
+  RedisConfig redis;
 };
 
 // Blocks until a signal asks it to stop. Prints "leadgate: listening on http://HOST:PORT" on
