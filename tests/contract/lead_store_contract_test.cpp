@@ -36,7 +36,9 @@
 #include "core/lead_store.hpp"
 #include "core/object_id.hpp"
 #include "storage/memory_lead_store.hpp"
+#include "storage/postgres_lead_store.hpp"
 #include "storage/sqlite_lead_store.hpp"
+#include "support/test_services.hpp"
 #include "support/test_util.hpp"
 
 namespace leadgate::core {
@@ -1855,6 +1857,29 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, KeyGuardContractTest, ::testing::Values(SqliteF
 INSTANTIATE_TEST_SUITE_P(Memory, IdempotencyContractTest, ::testing::Values(MemoryFactory()),
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, IdempotencyContractTest, ::testing::Values(SqliteFactory()),
+                         FactoryName);
+
+// PostgreSQL: a fresh database per test on the ctest services cluster. Outside ctest the helper
+// records a skip and the factory hands SetUp an empty in-memory store it never uses (gtest does
+// not run the body of a skipped test); GTEST_SKIP cannot return from the factory itself.
+void RequirePostgres() { LEADGATE_REQUIRE_SERVICES(); }
+LeadStoreFactory PostgresFactory() {
+  return {"Postgres", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
+            RequirePostgres();
+            if (::testing::Test::IsSkipped()) return std::make_unique<storage::MemoryLeadStore>();
+            auto store = storage::PostgresLeadStore::Open(
+                {.url = leadgate::testing::CreateScratchDatabase(), .pool_size = 4});
+            if (!store) return std::unexpected(store.error());
+            return std::unique_ptr<LeadStore>(std::move(*store));
+          }};
+}
+INSTANTIATE_TEST_SUITE_P(Postgres, LeadStoreContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, LeadReadContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, KeyGuardContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, IdempotencyContractTest, ::testing::Values(PostgresFactory()),
                          FactoryName);
 
 }  // namespace
