@@ -189,7 +189,10 @@ BEGIN
   END IF;
   SELECT seq INTO v_project FROM projects WHERE id = p_project;
 
-  IF v_project IS NOT NULL THEN
+  -- SET leadgate.ingest_fast_path = off disables the fast path (bench/pg_floor --method loop
+  -- measures the per-lead loop alone that way; an operator could too, should it ever misbehave).
+  IF v_project IS NOT NULL
+     AND coalesce(current_setting('leadgate.ingest_fast_path', true), '') <> 'off' THEN
     BEGIN
       INSERT INTO leads (project_seq, id, process_seq, group_id, name, first_name, last_name,
                          phone, email, reference_id, metadata, state, created_state,

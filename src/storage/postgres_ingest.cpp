@@ -115,7 +115,7 @@ Status RunIngestFunction(PgConnection& conn, const PgParams& params, std::size_t
 // update from interleaving between the read and the write.
 Result<std::optional<core::Lead>> FindAndInit(PgConnection& conn, const core::IngestBatch& batch,
                                               const std::string& lead_id) {
-  const std::string id = internal::LowerAscii(lead_id);
+  const std::string id = internal::LowerLeadId(lead_id);
   LEADGATE_PG_TRY(res, conn.Exec("SELECT " LEADGATE_PG_LEAD_COLUMNS LEADGATE_PG_LEAD_FROM
                                  " WHERE pj.id = $2 AND l.id = $1 FOR UPDATE OF l",
                                  PgParams().Text(id).Text(batch.project_id), "get lead"));

@@ -25,7 +25,7 @@ using core::ErrorCode;
 using core::MakeError;
 using core::Result;
 using core::Status;
-using internal::LowerAscii;
+using internal::LowerLeadId;
 using internal::PgConnection;
 using internal::PgParams;
 using internal::PgResult;
@@ -134,7 +134,7 @@ Result<std::optional<core::Lead>> PostgresLeadStore::GetLead(const std::string& 
                                                              const std::string& lead_id) {
   std::optional<core::Lead> out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
-    LEADGATE_PG_TRY(res, conn.Exec(kGetLeadSql, PgParams().Text(LowerAscii(lead_id)).Text(project_id),
+    LEADGATE_PG_TRY(res, conn.Exec(kGetLeadSql, PgParams().Text(LowerLeadId(lead_id)).Text(project_id),
                                    "get lead"));
     if (res->rows() == 0) return {};
     LEADGATE_PG_TRY(lead, ReadLead(*res, 0));
@@ -182,7 +182,7 @@ Result<std::optional<core::Lead>> PostgresLeadStore::FindLeadByReference(
 Result<std::vector<core::Activity>> PostgresLeadStore::ListActivities(const std::string& project_id,
                                                                       const std::string& lead_id,
                                                                       std::size_t limit) {
-  const std::string id = LowerAscii(lead_id);
+  const std::string id = LowerLeadId(lead_id);
   std::vector<core::Activity> out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec(kGetLeadSql, PgParams().Text(id).Text(project_id), "get lead"));
@@ -233,7 +233,7 @@ Result<std::vector<core::Lead>> PostgresLeadStore::QueryLeads(const core::LeadQu
 Result<core::Lead> PostgresLeadStore::UpdateLead(
     const std::string& project_id, const std::string& lead_id,
     const std::function<Result<core::LeadMutation>(const core::Lead&)>& mutate) {
-  const std::string id = LowerAscii(lead_id);
+  const std::string id = LowerLeadId(lead_id);
   core::Lead stored;
   auto read = [&](PgConnection& conn, bool lock) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec(lock ? std::string(kGetLeadSql) + " FOR UPDATE OF l"

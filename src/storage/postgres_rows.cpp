@@ -12,7 +12,7 @@ namespace leadgate::storage::internal {
 using core::ErrorCode;
 using core::MakeError;
 
-std::string LowerAscii(std::string_view s) {
+std::string LowerLeadId(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

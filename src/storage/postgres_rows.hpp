@@ -25,7 +25,7 @@ namespace leadgate::storage::internal {
   " FROM leads l JOIN projects pj ON pj.seq = l.project_seq JOIN processes pr ON pr.seq = l.process_seq"
 
 // Lead ids are matched case-insensitively, as ObjectIds are (as in SQLite).
-std::string LowerAscii(std::string_view s);
+std::string LowerLeadId(std::string_view s);
 
 // The lead in row `row`, columns LEADGATE_PG_LEAD_COLUMNS from `first`.
 Result<core::Lead> ReadLead(const PgResult& res, int row, int first = 0);

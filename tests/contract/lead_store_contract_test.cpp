@@ -1867,8 +1867,10 @@ LeadStoreFactory PostgresFactory() {
   return {"Postgres", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
             RequirePostgres();
             if (::testing::Test::IsSkipped()) return std::make_unique<storage::MemoryLeadStore>();
-            auto store = storage::PostgresLeadStore::Open(
-                {.url = leadgate::testing::CreateScratchDatabase(), .pool_size = 4});
+            storage::PostgresOptions options;
+            options.url = leadgate::testing::CreateScratchDatabase();
+            options.pool_size = 4;
+            auto store = storage::PostgresLeadStore::Open(options);
             if (!store) return std::unexpected(store.error());
             return std::unique_ptr<LeadStore>(std::move(*store));
           }};
