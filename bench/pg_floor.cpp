@@ -3,8 +3,8 @@
 // batches, with the store's method, over C connections, and prints leads/s: what the database
 // alone can take, to compare the server's numbers with.
 //
-//   build/bench/pg_floor --url postgresql://leadgate@127.0.0.1:5432/scratch \
-//       [--batches 50] [--connections 2] [--leads-per-request 1000] \
+//   build/bench/pg_floor --url postgresql://leadgate@127.0.0.1:5432/scratch
+//       [--batches 50] [--connections 2] [--leads-per-request 1000]
 //       [--method function|loop|unnest] [--json]
 //
 // --url names an EMPTY database (or one this tool set up before and nothing else wrote): the
@@ -17,7 +17,7 @@
 //             attempted-phone check and no outcome per lead: a lower bound, not a store method
 // Rows: lead i of the run has the E.164 phone LeadGenerator::Phone(i) (scrambled order, so the
 // unique indexes take random inserts as in a real import), a unique email and referenceId in
-// scrambled order too, names, a groupId of 20, and ~150 bytes of metadata: about the bytes the
+// scrambled order too, names, a groupId of 20, and ~170 bytes of metadata: about the bytes the
 // service stores per generated lead. All arrays are built before the clock runs.
 //
 // Output: a human summary on stderr (like leadgate_floor), and with --json one JSON object on
@@ -94,7 +94,7 @@ std::vector<std::string> BatchArrays(const LeadGenerator& gen, std::uint64_t bat
     const std::uint64_t h = Mix(i);
     char id[25];
     std::snprintf(id, sizeof id, "%08" PRIx64 "%016" PRIx64,
-                  static_cast<std::uint64_t>(now_ms / 1000) & 0xffffffffULL, i);
+                  static_cast<std::uint64_t>(now_ms / 1000) & 0xffffffffU, i);
     char scrambled[17];
     std::snprintf(scrambled, sizeof scrambled, "%016" PRIx64, h);
     ids.Text(id);
@@ -170,8 +170,8 @@ std::string Scalar(PGconn* conn, const std::string& sql) {
 bool Setup(PGconn* conn) {
   if (Scalar(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL") != "t") {
     std::vector<std::filesystem::path> files;
-    for (const auto& e :
-         std::filesystem::directory_iterator(std::string(LEADGATE_SOURCE_DIR) + "/migrations/postgres")) {
+    for (const auto& e : std::filesystem::directory_iterator(std::string(LEADGATE_SOURCE_DIR) +
+                                                             "/migrations/postgres")) {
       if (e.path().extension() == ".sql") files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
@@ -249,7 +249,8 @@ int Main(int argc, char** argv) {
   std::vector<std::vector<std::string>> params(n);
   {
     std::vector<std::thread> builders;
-    const auto threads = static_cast<std::uint64_t>(std::max(2u, std::thread::hardware_concurrency()));
+    const auto threads =
+        static_cast<std::uint64_t>(std::max(2u, std::thread::hardware_concurrency()));
     for (std::uint64_t t = 0; t < threads; ++t) {
       builders.emplace_back([&, t] {
         for (std::uint64_t b = t; b < n; b += threads) {

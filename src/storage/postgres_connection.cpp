@@ -26,9 +26,7 @@ PgParams& PgParams::Text(std::string_view v) {
   return *this;
 }
 
-PgParams& PgParams::OptText(const std::optional<std::string>& v) {
-  return v ? Text(*v) : Null();
-}
+PgParams& PgParams::OptText(const std::optional<std::string>& v) { return v ? Text(*v) : Null(); }
 
 PgParams& PgParams::Int(std::int64_t v) { return Text(std::to_string(v)); }
 
@@ -148,8 +146,8 @@ bool IsUnavailableSqlstate(std::string_view s) {
   return s.starts_with("08") ||  // connection exception
          s.starts_with("53") ||  // insufficient resources (too many connections, disk full)
          s == "57P01" || s == "57P02" || s == "57P03" ||  // admin/crash shutdown, cannot connect
-         s == "57014" ||  // query_canceled: statement_timeout
-         s == "55P03" ||  // lock_not_available: lock_timeout
+         s == "57014" ||                                  // query_canceled: statement_timeout
+         s == "55P03" ||                                  // lock_not_available: lock_timeout
          IsRetryableConflict(s);
 }
 
@@ -199,16 +197,14 @@ bool PgConnection::Healthy() {
   return true;
 }
 
-bool PgConnection::InTransaction() const {
-  return PQtransactionStatus(conn_) != PQTRANS_IDLE;
-}
+bool PgConnection::InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
 core::Error PgConnection::ErrorFrom(const PGresult* res, std::string_view what) {
   const char* state = res == nullptr ? nullptr : PQresultErrorField(res, PG_DIAG_SQLSTATE);
   last_sqlstate_ = state == nullptr ? "" : state;
-  const std::string message =
-      res != nullptr && PQresultErrorMessage(res)[0] != '\0' ? Trimmed(PQresultErrorMessage(res))
-                                                             : Trimmed(PQerrorMessage(conn_));
+  const std::string message = res != nullptr && PQresultErrorMessage(res)[0] != '\0'
+                                  ? Trimmed(PQresultErrorMessage(res))
+                                  : Trimmed(PQerrorMessage(conn_));
   // No SQLSTATE (the client noticed the socket closing) or a dead connection: the server is gone.
   const bool unavailable = PQstatus(conn_) != CONNECTION_OK || last_sqlstate_.empty() ||
                            IsUnavailableSqlstate(last_sqlstate_);

@@ -21,13 +21,21 @@
 // A deadlock between two batches that insert overlapping keys in different orders is resolved by
 // the server aborting one; that batch wrote nothing and is retried (up to 3 attempts).
 //
-// Measurements behind the choice (bench/pg_floor, the same rows the server writes: 1000-lead
-// batches, random E.164 phones, emails, referenceIds, ~150-byte metadata; local PostgreSQL 15,
-// fsync on, 2-core VM shared with other builds, so +-20% noise; leads/s over 50 batches into a
-// fresh database, 2 connections):
-//   * per-lead loop in PL/pgSQL (no fast path):                       see RESULTS in the report
-//   * unnest fast path (kept; falls back to the loop on any rejection): see below
-// (numbers filled in from the runs recorded at the end of this comment).
+// Measurements behind the choice (bench/pg_floor: the rows the server writes for 1000-lead batches,
+// random-order E.164 phones, emails and referenceIds, ~170-byte metadata; a private PostgreSQL 15
+// started by `scripts/test-services start DIR --durable` (fsync on, shared_buffers 256MB) on the
+// 2-core dev VM shared with three parallel builds, so +-25% noise; leads/s into a fresh database):
+//                                          50 batches, 2 conns   200 batches, 2 conns
+//   loop   (per-lead PL/pgSQL, no fast path)     16.3k                 13.6k
+//   unnest (one bare INSERT ... SELECT, the bound) 32.4k               25.3k
+//   function (kept: unnest fast path + loop)     32.0k                 23.0k
+//   function with 1 / 4 connections, 200 batches: 12.8k / 29.4k.
+// The fast path costs about nothing over the bare statement (the attempted-phone anti-join is one
+// index probe per lead) and halves the time of the per-lead loop, which only batches with a
+// rejected lead pay. COPY into a staging table was not measured: it needs a second statement
+// (and a round trip) to move the rows with the same ON CONFLICT logic, so it cannot beat the
+// single unnest statement by more than the array parsing, which the numbers above show is not
+// where the time goes (the server spends it in the unique indexes and WAL).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -77,17 +85,16 @@ PgParams IngestParams(const core::IngestBatch& batch) {
     created_states.Text(core::ToString(l.created_state));
     dispositions.OptText(l.last_disposition);
     attempts.Int(l.attempts);
-    next_attempt_at.OptInt(l.next_attempt_at
-                               ? std::optional(core::ToUnixMillis(*l.next_attempt_at))
-                               : std::nullopt);
+    next_attempt_at.OptInt(l.next_attempt_at ? std::optional(core::ToUnixMillis(*l.next_attempt_at))
+                                             : std::nullopt);
     created_at.Int(core::ToUnixMillis(l.created_at));
     updated_at.Int(core::ToUnixMillis(l.updated_at));
   }
   PgParams p;
   p.Text(batch.project_id);
-  for (PgArray* a : {&ids, &processes, &groups, &names, &first_names, &last_names, &phones,
-                     &emails, &refs, &metadata, &states, &created_states, &dispositions,
-                     &attempts, &next_attempt_at, &created_at, &updated_at}) {
+  for (PgArray* a : {&ids, &processes, &groups, &names, &first_names, &last_names, &phones, &emails,
+                     &refs, &metadata, &states, &created_states, &dispositions, &attempts,
+                     &next_attempt_at, &created_at, &updated_at}) {
     p.Text(a->Finish());
   }
   return p;
@@ -123,11 +130,11 @@ Result<std::optional<core::Lead>> FindAndInit(PgConnection& conn, const core::In
   LEADGATE_PG_TRY(lead, internal::ReadLead(*res, 0));
   if (batch.init && lead->state == core::LeadState::kCreated) {
     const std::int64_t now = core::ToUnixMillis(batch.now);
-    LEADGATE_PG_TRY(done, conn.Exec("UPDATE leads l SET state = 'initialized', updated_at = $3, "
-                                    "next_attempt_at = $3 FROM projects pj "
-                                    "WHERE pj.id = $2 AND l.project_seq = pj.seq AND l.id = $1",
-                                    PgParams().Text(id).Text(batch.project_id).Int(now),
-                                    "init lead"));
+    LEADGATE_PG_TRY(done,
+                    conn.Exec("UPDATE leads l SET state = 'initialized', updated_at = $3, "
+                              "next_attempt_at = $3 FROM projects pj "
+                              "WHERE pj.id = $2 AND l.project_seq = pj.seq AND l.id = $1",
+                              PgParams().Text(id).Text(batch.project_id).Int(now), "init lead"));
     lead->state = core::LeadState::kInitialized;
     lead->updated_at = batch.now;
     lead->next_attempt_at = batch.now;

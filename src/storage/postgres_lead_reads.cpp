@@ -33,8 +33,8 @@ using internal::ReadLead;
 
 namespace {
 
-constexpr const char* kGetLeadSql = "SELECT " LEADGATE_PG_LEAD_COLUMNS LEADGATE_PG_LEAD_FROM
-                                    " WHERE pj.id = $2 AND l.id = $1";
+constexpr const char* kGetLeadSql =
+    "SELECT " LEADGATE_PG_LEAD_COLUMNS LEADGATE_PG_LEAD_FROM " WHERE pj.id = $2 AND l.id = $1";
 
 std::int64_t ClampLimit(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
@@ -86,9 +86,10 @@ std::string QuerySql(const core::LeadQuery& q, PgParams* p) {
     p->Text(*q.process_id);
     sql += " AND l.process_seq = (SELECT seq FROM processes WHERE id = " + next() + ")";
   } else if (q.reference_id || q.phone) {
-    sql += " AND l.process_seq IN (SELECT seq FROM processes WHERE project_seq = "
-           "(SELECT seq FROM projects WHERE id = " +
-           project + "))";
+    sql +=
+        " AND l.process_seq IN (SELECT seq FROM processes WHERE project_seq = "
+        "(SELECT seq FROM projects WHERE id = " +
+        project + "))";
   }
   if (q.group_id) {
     p->Text(*q.group_id);
@@ -134,8 +135,9 @@ Result<std::optional<core::Lead>> PostgresLeadStore::GetLead(const std::string& 
                                                              const std::string& lead_id) {
   std::optional<core::Lead> out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
-    LEADGATE_PG_TRY(res, conn.Exec(kGetLeadSql, PgParams().Text(LowerLeadId(lead_id)).Text(project_id),
-                                   "get lead"));
+    LEADGATE_PG_TRY(
+        res,
+        conn.Exec(kGetLeadSql, PgParams().Text(LowerLeadId(lead_id)).Text(project_id), "get lead"));
     if (res->rows() == 0) return {};
     LEADGATE_PG_TRY(lead, ReadLead(*res, 0));
     out = std::move(*lead);
@@ -189,12 +191,13 @@ Result<std::vector<core::Activity>> PostgresLeadStore::ListActivities(const std:
     if (res->rows() == 0) return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
     LEADGATE_PG_TRY(lead, ReadLead(*res, 0));
     std::vector<core::Activity> derived = core::DerivedActivities(*lead);
-    LEADGATE_PG_TRY(rows, conn.Exec("SELECT a.id, a.lead_id, a.type, a.at, a.user_id, a.fields, "
-                                    "a.from_state, a.to_state, a.disposition FROM activities a "
-                                    "WHERE a.project_seq = (SELECT seq FROM projects WHERE id = $2) "
-                                    "AND a.lead_id = $1 ORDER BY a.at DESC, a.seq DESC LIMIT $3",
-                                    PgParams().Text(id).Text(project_id).Int(ClampLimit(limit)),
-                                    "list activities"));
+    LEADGATE_PG_TRY(
+        rows,
+        conn.Exec("SELECT a.id, a.lead_id, a.type, a.at, a.user_id, a.fields, "
+                  "a.from_state, a.to_state, a.disposition FROM activities a "
+                  "WHERE a.project_seq = (SELECT seq FROM projects WHERE id = $2) "
+                  "AND a.lead_id = $1 ORDER BY a.at DESC, a.seq DESC LIMIT $3",
+                  PgParams().Text(id).Text(project_id).Int(ClampLimit(limit)), "list activities"));
     for (int r = 0; r < rows->rows(); ++r) {
       LEADGATE_PG_TRY(activity, ReadActivity(*rows, r));
       // Rows are newest first; the derived entries go before the first row that is older than
@@ -262,11 +265,12 @@ Result<core::Lead> PostgresLeadStore::UpdateLead(
         .OptInt(next.next_attempt_at ? std::optional(core::ToUnixMillis(*next.next_attempt_at))
                                      : std::nullopt)
         .Int(core::ToUnixMillis(next.updated_at));
-    LEADGATE_PG_TRY(done, conn.Exec("UPDATE leads l SET name = $3, first_name = $4, last_name = $5, "
-                                    "metadata = $6, state = $7, last_disposition = $8, "
-                                    "next_attempt_at = $9, updated_at = $10 FROM projects pj "
-                                    "WHERE pj.id = $2 AND l.project_seq = pj.seq AND l.id = $1",
-                                    p, "update lead"));
+    LEADGATE_PG_TRY(done,
+                    conn.Exec("UPDATE leads l SET name = $3, first_name = $4, last_name = $5, "
+                              "metadata = $6, state = $7, last_disposition = $8, "
+                              "next_attempt_at = $9, updated_at = $10 FROM projects pj "
+                              "WHERE pj.id = $2 AND l.project_seq = pj.seq AND l.id = $1",
+                              p, "update lead"));
     for (const core::Activity& activity : mutation->activities) {
       if (auto inserted = internal::InsertActivity(conn, project_id, stored.id, activity);
           !inserted) {

@@ -103,8 +103,8 @@ Result<std::unique_ptr<PostgresLeadStore>> PostgresLeadStore::Open(const Postgre
       {"application_name", "leadgate"},
       {"dbname", options.url},
   };
-  auto pool = std::make_unique<internal::PgPool>(
-      std::move(conninfo), options.pool_size, std::chrono::milliseconds(options.pool_wait_ms));
+  auto pool = std::make_unique<internal::PgPool>(std::move(conninfo), options.pool_size,
+                                                 std::chrono::milliseconds(options.pool_wait_ms));
   {
     LEADGATE_PG_TRY(lease, pool->Acquire());
     if (auto ok = internal::MigratePostgres(**lease); !ok) return std::unexpected(ok.error());
@@ -195,9 +195,9 @@ Status PostgresLeadStore::CreateProject(const core::Project& project) {
 Result<core::Project> PostgresLeadStore::GetProject(const std::string& project_id) {
   core::Project out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
-    LEADGATE_PG_TRY(res, conn.Exec("SELECT " LEADGATE_PG_PROJECT_COLUMNS
-                                   " FROM projects WHERE id = $1",
-                                   PgParams().Text(project_id), "get project"));
+    LEADGATE_PG_TRY(res,
+                    conn.Exec("SELECT " LEADGATE_PG_PROJECT_COLUMNS " FROM projects WHERE id = $1",
+                              PgParams().Text(project_id), "get project"));
     if (res->rows() == 0) {
       return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
     }
@@ -280,8 +280,8 @@ Result<std::vector<core::Process>> PostgresLeadStore::ListProcesses(const std::s
   return out;
 }
 
-Result<std::optional<core::Process>> PostgresLeadStore::FindProcess(
-    const std::string& project_id, const std::string& process_id) {
+Result<std::optional<core::Process>> PostgresLeadStore::FindProcess(const std::string& project_id,
+                                                                    const std::string& process_id) {
   std::optional<core::Process> out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("SELECT pr.id, pj.id, pr.name, pr.created_at FROM processes pr "

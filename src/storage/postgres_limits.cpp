@@ -50,20 +50,21 @@ Result<core::KeyGuardState> PostgresLeadStore::RecordStrike(const std::string& k
     state = {};
     LEADGATE_PG_TRY(key, conn.Exec("SELECT blocked_until FROM api_keys WHERE id = $1 FOR UPDATE",
                                    PgParams().Text(key_id), "find api key"));
-    if (key->rows() == 0) return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+    if (key->rows() == 0)
+      return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
     const std::optional<std::int64_t> blocked_until = key->OptInt(0, 0);
     // Forget, insert and count in one statement. Every part sees the snapshot from before the
     // statement, so the count reads the surviving old strikes (at > now - window; the forgotten
     // ones are exactly the others) and adds the new one, unless it falls out of the window too.
-    LEADGATE_PG_TRY(counted,
-                    conn.Exec("WITH forgotten AS (DELETE FROM key_strikes WHERE key_id = $1 AND "
-                              "at <= $2::bigint), "
-                              "added AS (INSERT INTO key_strikes (key_id, at) VALUES ($1, $3)) "
-                              "SELECT (SELECT count(*) FROM key_strikes WHERE key_id = $1 AND "
-                              "at > $2::bigint) + CASE WHEN $3::bigint > $2::bigint THEN 1 "
-                              "ELSE 0 END",
-                              PgParams().Text(key_id).Int(forget_through).Int(now_ms),
-                              "record strike"));
+    LEADGATE_PG_TRY(
+        counted,
+        conn.Exec("WITH forgotten AS (DELETE FROM key_strikes WHERE key_id = $1 AND "
+                  "at <= $2::bigint), "
+                  "added AS (INSERT INTO key_strikes (key_id, at) VALUES ($1, $3)) "
+                  "SELECT (SELECT count(*) FROM key_strikes WHERE key_id = $1 AND "
+                  "at > $2::bigint) + CASE WHEN $3::bigint > $2::bigint THEN 1 "
+                  "ELSE 0 END",
+                  PgParams().Text(key_id).Int(forget_through).Int(now_ms), "record strike"));
     state.strikes = static_cast<int>(counted->Int(0, 0));
     const bool in_force = blocked_until && *blocked_until > now_ms;
     if (in_force) {
@@ -86,12 +87,13 @@ Result<core::KeyGuardState> PostgresLeadStore::GetKeyGuard(const std::string& ke
   const std::int64_t now_ms = core::ToUnixMillis(now);
   core::KeyGuardState state;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
-    LEADGATE_PG_TRY(res, conn.Exec("SELECT k.blocked_until, (SELECT count(*) FROM key_strikes s "
-                                   "WHERE s.key_id = k.id AND s.at > $2::bigint) "
-                                   "FROM api_keys k WHERE k.id = $1",
-                                   PgParams().Text(key_id).Int(now_ms - window.count()),
-                                   "get key guard"));
-    if (res->rows() == 0) return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+    LEADGATE_PG_TRY(
+        res, conn.Exec("SELECT k.blocked_until, (SELECT count(*) FROM key_strikes s "
+                       "WHERE s.key_id = k.id AND s.at > $2::bigint) "
+                       "FROM api_keys k WHERE k.id = $1",
+                       PgParams().Text(key_id).Int(now_ms - window.count()), "get key guard"));
+    if (res->rows() == 0)
+      return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
     state.strikes = static_cast<int>(res->Int(0, 1));
     if (const auto until = res->OptInt(0, 0); until && *until > now_ms) {
       state.blocked_until = core::FromUnixMillis(*until);
@@ -106,7 +108,8 @@ Status PostgresLeadStore::UnblockKey(const std::string& key_id) {
   return InTransaction("unblock api key", [&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("UPDATE api_keys SET blocked_until = NULL WHERE id = $1",
                                    PgParams().Text(key_id), "unblock api key"));
-    if (res->Affected() == 0) return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
+    if (res->Affected() == 0)
+      return MakeError(ErrorCode::kNotFound, "api key " + key_id + " not found");
     LEADGATE_PG_TRY(done, conn.Exec("DELETE FROM key_strikes WHERE key_id = $1",
                                     PgParams().Text(key_id), "forget strikes"));
     return {};
@@ -190,16 +193,13 @@ Result<core::IdempotencyBegin> PostgresLeadStore::BeginIdempotent(
 Status PostgresLeadStore::CompleteIdempotent(const std::string& scope, const std::string& key,
                                              const core::StoredResponse& response) {
   return OnConnection([&](PgConnection& conn) -> Status {
-    LEADGATE_PG_TRY(res, conn.Exec("UPDATE idempotency_keys SET state = 'completed', "
-                                   "response_status = $3, response_body = $4::bytea "
-                                   "WHERE scope = $1 AND idempotency_key = $2 AND "
-                                   "state = 'in_progress'",
-                                   PgParams()
-                                       .Text(scope)
-                                       .Text(key)
-                                       .Int(response.status)
-                                       .Bytes(response.body),
-                                   "complete idempotency record"));
+    LEADGATE_PG_TRY(
+        res, conn.Exec("UPDATE idempotency_keys SET state = 'completed', "
+                       "response_status = $3, response_body = $4::bytea "
+                       "WHERE scope = $1 AND idempotency_key = $2 AND "
+                       "state = 'in_progress'",
+                       PgParams().Text(scope).Text(key).Int(response.status).Bytes(response.body),
+                       "complete idempotency record"));
     if (res->Affected() == 0) {
       return MakeError(ErrorCode::kNotFound, "no in-progress idempotency record for this key");
     }

@@ -23,11 +23,11 @@ constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(78107711234555011
 Status Steps(PgConnection& conn, std::span<const PostgresMigration> migrations) {
   LEADGATE_PG_TRY(locked, conn.Exec(kLockSql, "take the migration lock"));
   LEADGATE_PG_TRY(ledger,
-               conn.Exec("SELECT to_regclass('schema_migrations') IS NOT NULL", "read schema"));
+                  conn.Exec("SELECT to_regclass('schema_migrations') IS NOT NULL", "read schema"));
   std::set<int> applied;
   if (ledger->Bool(0, 0)) {
     LEADGATE_PG_TRY(rows,
-                 conn.Exec("SELECT version FROM schema_migrations", "read schema_migrations"));
+                    conn.Exec("SELECT version FROM schema_migrations", "read schema_migrations"));
     for (int r = 0; r < rows->rows(); ++r) applied.insert(static_cast<int>(rows->Int(r, 0)));
   }
   for (const int v : applied) {
@@ -47,10 +47,9 @@ Status Steps(PgConnection& conn, std::span<const PostgresMigration> migrations) 
     if (auto ok = conn.ExecScript(m.sql, what); !ok) return ok;
     PgParams p;
     p.Int(m.version).Text(m.name).Int(core::ToUnixMillis(core::SystemClock().Now()));
-    LEADGATE_PG_TRY(recorded,
-                 conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) "
-                           "VALUES ($1, $2, $3)",
-                           p, what));
+    LEADGATE_PG_TRY(recorded, conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) "
+                                        "VALUES ($1, $2, $3)",
+                                        p, what));
   }
   return {};
 }
@@ -67,7 +66,8 @@ Status MigratePostgres(PgConnection& conn) {
     }
     last = m.version;
   }
-  if (migrations.empty()) return MakeError(ErrorCode::kInternal, "postgres: no migrations embedded");
+  if (migrations.empty())
+    return MakeError(ErrorCode::kInternal, "postgres: no migrations embedded");
 
   if (auto ok = conn.ExecScript("BEGIN", "begin migration"); !ok) return ok;
   Status status = Steps(conn, migrations);

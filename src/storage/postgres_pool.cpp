@@ -20,12 +20,10 @@ core::Result<PgPool::Lease> PgPool::Acquire() {
       --open_;  // closed by the server meanwhile: drop it (outside nothing else holds it)
     }
     if (open_ < size_) break;
-    if (!freed_.wait_for(lock, wait_timeout_,
-                         [this] { return !idle_.empty() || open_ < size_; })) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "postgres: all " + std::to_string(size_) +
-                           " pool connections stayed busy for " +
-                           std::to_string(wait_timeout_.count()) + " ms");
+    if (!freed_.wait_for(lock, wait_timeout_, [this] { return !idle_.empty() || open_ < size_; })) {
+      return MakeError(ErrorCode::kUnavailable, "postgres: all " + std::to_string(size_) +
+                                                    " pool connections stayed busy for " +
+                                                    std::to_string(wait_timeout_.count()) + " ms");
     }
   }
   ++open_;

@@ -36,7 +36,8 @@ Result<core::Lead> ReadLead(const PgResult& res, int row, int first) {
   l.metadata_json = res.OptText(row, col(10));
   const std::string state = res.Text(row, col(11));
   const std::optional<core::LeadState> parsed = core::ParseLeadState(state);
-  if (!parsed) return MakeError(ErrorCode::kInternal, "postgres: lead " + l.id + " has state " + state);
+  if (!parsed)
+    return MakeError(ErrorCode::kInternal, "postgres: lead " + l.id + " has state " + state);
   l.state = *parsed;
   l.attempts = static_cast<int>(res.Int(row, col(12)));
   if (const auto next = res.OptInt(row, col(13))) l.next_attempt_at = core::FromUnixMillis(*next);
@@ -102,8 +103,8 @@ std::vector<std::string> ParseTextArray(std::string_view literal) {
   return out;
 }
 
-Status InsertActivity(PgConnection& conn, const std::string& project_id,
-                      const std::string& lead_id, const core::Activity& activity) {
+Status InsertActivity(PgConnection& conn, const std::string& project_id, const std::string& lead_id,
+                      const core::Activity& activity) {
   std::optional<std::string> fields;
   if (!activity.fields.empty()) {
     PgArray array;

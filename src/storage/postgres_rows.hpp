@@ -17,12 +17,13 @@ namespace leadgate::storage::internal {
 
 // Leads reference projects and processes by bigint seq (0001_init.sql); the text ids come back
 // through the joins. Aliases: l = leads, pj = projects, pr = processes.
-#define LEADGATE_PG_LEAD_COLUMNS                                                           \
+#define LEADGATE_PG_LEAD_COLUMNS                                                          \
   "l.id, pj.id, pr.id, l.group_id, l.name, l.first_name, l.last_name, l.phone, l.email, " \
   "l.reference_id, l.metadata, l.state, l.attempts, l.next_attempt_at, l.created_at, "    \
   "l.updated_at, l.created_state, l.last_disposition"
-#define LEADGATE_PG_LEAD_FROM \
-  " FROM leads l JOIN projects pj ON pj.seq = l.project_seq JOIN processes pr ON pr.seq = l.process_seq"
+#define LEADGATE_PG_LEAD_FROM                                                               \
+  " FROM leads l JOIN projects pj ON pj.seq = l.project_seq JOIN processes pr ON pr.seq = " \
+  "l.process_seq"
 
 // Lead ids are matched case-insensitively, as ObjectIds are (as in SQLite).
 std::string LowerLeadId(std::string_view s);
@@ -46,7 +47,7 @@ std::vector<std::string> ParseTextArray(std::string_view literal);
 
 // Appends one activity of lead_id in project_id (whatever activity.lead_id says: an entry belongs
 // to the lead whose transaction writes it).
-Status InsertActivity(PgConnection& conn, const std::string& project_id,
-                      const std::string& lead_id, const core::Activity& activity);
+Status InsertActivity(PgConnection& conn, const std::string& project_id, const std::string& lead_id,
+                      const core::Activity& activity);
 
 }  // namespace leadgate::storage::internal

@@ -3,6 +3,8 @@
 // server, and option checking. Every test gets its own scratch database on the ctest cluster; no
 // test stops the shared cluster (other tests run in parallel): connection loss is simulated by
 // terminating this database's backends from a separate connection.
+#include "storage/postgres_lead_store.hpp"
+
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -15,7 +17,6 @@
 
 #include "core/lead_store.hpp"
 #include "core/object_id.hpp"
-#include "storage/postgres_lead_store.hpp"
 #include "support/test_services.hpp"
 #include "support/test_util.hpp"
 
@@ -218,14 +219,13 @@ TEST(PostgresLeadStoreTest, AConnectionLostMidTransactionWritesNothingAndReports
   ASSERT_OK(leads);
   ASSERT_EQ(leads->size(), 1u);
   // The mutate callback runs inside the update's transaction: terminate the backend from there.
-  auto updated = store->UpdateLead(
-      kProject, leads->at(0).id,
-      [&](const core::Lead& lead) -> core::Result<core::LeadMutation> {
-        TerminateOtherBackends(url);
-        core::LeadMutation m{.lead = lead, .activities = {}};
-        m.lead.name = "Changed";
-        return m;
-      });
+  auto updated = store->UpdateLead(kProject, leads->at(0).id,
+                                   [&](const core::Lead& lead) -> core::Result<core::LeadMutation> {
+                                     TerminateOtherBackends(url);
+                                     core::LeadMutation m{.lead = lead, .activities = {}};
+                                     m.lead.name = "Changed";
+                                     return m;
+                                   });
   ASSERT_FALSE(updated.has_value());
   EXPECT_EQ(updated.error().code, ErrorCode::kUnavailable) << updated.error().ToString();
   auto after = store->GetLead(kProject, leads->at(0).id);
@@ -278,8 +278,9 @@ TEST(PostgresLeadStoreTest, APoolOfOneServesManyThreads) {
   auto count = store->CountLeads(kProject);
   ASSERT_OK(count);
   EXPECT_EQ(*count, kThreads * 10);
-  EXPECT_EQ(Query(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND application_name = 'leadgate'"),
+  EXPECT_EQ(Query(url,
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND application_name = 'leadgate'"),
             "1");
 }
 
