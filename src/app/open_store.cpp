@@ -1,13 +1,19 @@
 #include "app/open_store.hpp"
 
+#include "storage/postgres_lead_store.hpp"
 #include "storage/sqlite_lead_store.hpp"
 
 namespace leadgate::app {
 
 core::Result<std::unique_ptr<core::LeadStore>> OpenStore(const StoreOptions& options) {
   if (options.db.starts_with("postgres://") || options.db.starts_with("postgresql://")) {
-    return core::MakeError(core::ErrorCode::kInvalidArgument,
-                           "PostgreSQL stores are not supported by this build yet");
+    // --sync is SQLite's: PostgreSQL's durability is the server's synchronous_commit.
+    storage::PostgresOptions postgres;
+    postgres.url = options.db;
+    postgres.pool_size = options.pool_size;
+    auto store = storage::PostgresLeadStore::Open(postgres);
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<core::LeadStore>(std::move(*store));
   }
   storage::SqliteOptions sqlite;
   sqlite.path = options.db;

@@ -1,6 +1,7 @@
 // File: open_store.hpp
 //
-// `--db` -> a LeadStore. A path (the default) is an embedded SQLite file.
+// `--db` -> a LeadStore. A path (the default) is an embedded SQLite file; a postgres:// or
+// postgresql:// URL is a PostgreSQL database (storage/postgres_lead_store.hpp).
 #pragma once
 
 #include <memory>
@@ -17,6 +18,8 @@ struct StoreOptions {
   std::string db = kDefaultDbPath;
   // SQLite: "full" (a 200 survives power loss) or "normal" (survives a crash of leadgate).
   std::string sync = "full";
+  // PostgreSQL: the most connections this process opens (made lazily, re-made after failure).
+  int pool_size = 8;
 };
 
 // kInvalidArgument for a URL scheme this build cannot serve; otherwise the store's own errors.

@@ -50,6 +50,7 @@
 #include "limits/redis_idempotency_store.hpp"
 #include "limits/redis_key_guard.hpp"
 #include "storage/memory_lead_store.hpp"
+#include "storage/postgres_lead_store.hpp"
 #include "storage/sqlite_lead_store.hpp"
 #include "support/test_services.hpp"
 #include "support/test_util.hpp"
@@ -2007,6 +2008,31 @@ INSTANTIATE_TEST_SUITE_P(Redis, KeyGuardContractTest, ::testing::Values(RedisKey
                          FactoryName);
 INSTANTIATE_TEST_SUITE_P(Redis, IdempotencyContractTest,
                          ::testing::Values(RedisIdempotencyFactory()), FactoryName);
+
+// PostgreSQL: a fresh database per test on the ctest services cluster. Outside ctest the helper
+// records a skip and the factory hands SetUp an empty in-memory store it never uses (gtest does
+// not run the body of a skipped test); GTEST_SKIP cannot return from the factory itself.
+void RequirePostgres() { LEADGATE_REQUIRE_SERVICES(); }
+LeadStoreFactory PostgresFactory() {
+  return {"Postgres", [](const std::filesystem::path&) -> Result<std::unique_ptr<LeadStore>> {
+            RequirePostgres();
+            if (::testing::Test::IsSkipped()) return std::make_unique<storage::MemoryLeadStore>();
+            storage::PostgresOptions options;
+            options.url = leadgate::testing::CreateScratchDatabase();
+            options.pool_size = 4;
+            auto store = storage::PostgresLeadStore::Open(options);
+            if (!store) return std::unexpected(store.error());
+            return std::unique_ptr<LeadStore>(std::move(*store));
+          }};
+}
+INSTANTIATE_TEST_SUITE_P(Postgres, LeadStoreContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, LeadReadContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, KeyGuardContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(Postgres, IdempotencyContractTest, ::testing::Values(PostgresFactory()),
+                         FactoryName);
 
 }  // namespace
 }  // namespace leadgate::core
