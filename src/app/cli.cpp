@@ -34,7 +34,7 @@ constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
            [--header-timeout-ms N] [--body-timeout-ms N]
            [--rate-limit-requests N] [--rate-limit-period-ms MS]
            [--dup-max-strikes N] [--dup-window-ms MS] [--dup-block-ms MS]
-           [--idempotency-ttl-ms MS]
+           [--idempotency-ttl-ms MS] [--db-pool N]
            [--redis redis://HOST:PORT[/DB]] [--redis-prefix P] [--redis-timeout-ms MS]
   project  create --name NAME [--region CC] | list | deactivate --project ID
            | activate --project ID
@@ -359,14 +359,17 @@ int ServeCommand(const std::vector<std::string>& args) {
   auto block = flags->GetInt("dup-block-ms", config.guard.block_for.count(), 1, kDay * 365);
   auto ttl = flags->GetInt("idempotency-ttl-ms", config.idempotency.ttl.count(), 1, kDay * 365);
   auto redis_ms = flags->GetInt("redis-timeout-ms", config.redis.timeout.count(), 1, 60000);
-  for (const auto* r : {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms,
-                        &rate_requests, &rate_period, &strikes, &window, &block, &ttl, &redis_ms}) {
+  auto db_pool = flags->GetInt("db-pool", config.store.pool_size, 1, 1000);
+  for (const auto* r :
+       {&threads, &workers, &body_limit, &max_leads, &header_ms, &body_ms, &rate_requests,
+        &rate_period, &strikes, &window, &block, &ttl, &redis_ms, &db_pool}) {
     if (!*r) return Fail(r->error());
   }
   config.rate_limit = {*rate_requests, std::chrono::milliseconds(*rate_period)};
   config.guard = {static_cast<int>(*strikes), std::chrono::milliseconds(*window),
                   std::chrono::milliseconds(*block)};
   config.idempotency.ttl = std::chrono::milliseconds(*ttl);
+  config.store.pool_size = static_cast<int>(*db_pool);
   config.redis.url = flags->GetOr("redis", "");
   config.redis.prefix = flags->GetOr("redis-prefix", config.redis.prefix);
   config.redis.timeout = std::chrono::milliseconds(*redis_ms);
