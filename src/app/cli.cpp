@@ -12,6 +12,7 @@
 #include "app/admin.hpp"
 #include "app/demo.hpp"
 #include "app/flags.hpp"
+#include "app/import_command.hpp"
 #include "app/open_store.hpp"
 #include "app/serve.hpp"
 #include "core/clock.hpp"
@@ -39,6 +40,8 @@ constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
   key      create --project ID | revoke --key-id ID | status --key-id ID
            | unblock --key-id ID
   demo     [--listen HOST:PORT]   create (or reuse) a demo project and print a curl line
+  import   FILE --url BASE --token KEY --project ID --process ID [...]
+           bulk-load a CSV or NDJSON file (leadgate import --help)
 
 Every admin command takes --db PATH (default var/leadgate.db) and --json (one JSON object on
 stdout). Exit codes: 0 success, 1 failure, 2 usage error.
@@ -370,6 +373,7 @@ int RunCli(int argc, char** argv) {
   const std::string command = args[0];
   if (command == "serve") return ServeCommand({args.begin() + 1, args.end()});
   if (command == "demo") return RunDemo({args.begin() + 1, args.end()});
+  if (command == "import") return ImportCommand({args.begin() + 1, args.end()});
   if (command == "project" || command == "process" || command == "key") {
     if (args.size() < 2) return Fail("missing subcommand for " + command + "\n" + kUsage, 2);
     const std::vector<std::string> rest(args.begin() + 2, args.end());

@@ -22,8 +22,8 @@ std::string StringOr(simdjson::dom::element e, std::string_view key) {
 }  // namespace
 
 bool IsDuplicateCode(std::string_view code) {
-  return code == "duplicate_phone" || code == "duplicate_reference" ||
-         code == "duplicate_email" || code == "phone_already_attempted";
+  return code == "duplicate_phone" || code == "duplicate_reference" || code == "duplicate_email" ||
+         code == "phone_already_attempted";
 }
 
 core::Result<std::vector<RowResult>> InterpretBulkAnswer(std::string_view body,
@@ -57,10 +57,10 @@ core::Result<std::vector<RowResult>> InterpretBulkAnswer(std::string_view body,
     r.line = sent[static_cast<std::size_t>(index)].line;
     r.code = StringOr(item, "code");
     r.message = StringOr(item, "error");
-    const bool duplicate =
-        r.code.empty() ? (r.message.find("already exists") != std::string::npos ||
-                          r.message.starts_with("A call attempt has already been made"))
-                       : IsDuplicateCode(r.code);
+    const bool duplicate = r.code.empty()
+                               ? (r.message.find("already exists") != std::string::npos ||
+                                  r.message.starts_with("A call attempt has already been made"))
+                               : IsDuplicateCode(r.code);
     r.status = duplicate ? RowStatus::kDuplicate : RowStatus::kInvalid;
     if (duplicate) r.lead_id = StringOr(item, "existingLeadId");
     slot = std::move(r);

@@ -53,7 +53,8 @@ std::optional<std::pair<std::string, std::vector<RowResult>>> ParseLine(
 }
 
 core::Error SysError(const std::string& what, const std::string& path) {
-  return core::Error{core::ErrorCode::kUnavailable, what + " " + path + ": " + std::strerror(errno)};
+  return core::Error{core::ErrorCode::kUnavailable,
+                     what + " " + path + ": " + std::strerror(errno)};
 }
 
 }  // namespace

@@ -31,7 +31,7 @@
 namespace leadgate::import {
 
 struct ChunkOptions {
-  std::size_t batch = 1000;                   // leads per request, >= 1
+  std::size_t batch = 1000;                      // leads per request, >= 1
   std::size_t max_body_bytes = 4 * 1024 * 1024;  // a chunk is closed once its body passes this
   bool init = true;
   std::string target = "/api/v1/leads/bulk/initiate";  // path and query, for the key
@@ -44,10 +44,10 @@ struct SentRow {
 
 struct Chunk {
   std::size_t index = 0;
-  std::vector<SentRow> sent;      // the rows of `body`'s leads, in order
-  std::vector<RowResult> local;   // rows answered locally (invalid), in order
-  std::string body;               // empty when `sent` is empty (nothing to send)
-  std::string key;                // Idempotency-Key; empty when nothing to send
+  std::vector<SentRow> sent;     // the rows of `body`'s leads, in order
+  std::vector<RowResult> local;  // rows answered locally (invalid), in order
+  std::string body;              // empty when `sent` is empty (nothing to send)
+  std::string key;               // Idempotency-Key; empty when nothing to send
 };
 
 // Merges a chunk's local results with the results of its sent rows (in `sent` order) into row

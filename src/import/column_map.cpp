@@ -25,12 +25,12 @@ struct KnownField {
   const char* api;
 };
 constexpr std::array<KnownField, 7> kFields = {{{"phone", "phone"},
-                                                 {"email", "email"},
-                                                 {"firstname", "firstName"},
-                                                 {"name", "name"},
-                                                 {"lastname", "lastName"},
-                                                 {"referenceid", "referenceId"},
-                                                 {"groupid", "groupId"}}};
+                                                {"email", "email"},
+                                                {"firstname", "firstName"},
+                                                {"name", "name"},
+                                                {"lastname", "lastName"},
+                                                {"referenceid", "referenceId"},
+                                                {"groupid", "groupId"}}};
 
 std::optional<ColumnTarget> KnownTarget(std::string_view name) {
   const std::string n = Normalize(name);

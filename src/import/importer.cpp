@@ -306,8 +306,7 @@ class Run {
       p.duplicate = duplicate_;
       p.failed = failed_;
     }
-    p.elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start_);
+    p.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start_);
     return p;
   }
 

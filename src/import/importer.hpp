@@ -83,9 +83,9 @@ struct ImportEnv {
 
 struct ImportSummary {
   ImportProgress progress;
-  bool stopped = false;       // the import stopped early (see stop_code / stop_message)
-  std::string stop_code;      // http_401 | http_403 | http_404 | key_blocked | checkpoint | results
-  std::string stop_message;   // the server's answer, for the user
+  bool stopped = false;      // the import stopped early (see stop_code / stop_message)
+  std::string stop_code;     // http_401 | http_403 | http_404 | key_blocked | checkpoint | results
+  std::string stop_message;  // the server's answer, for the user
   std::chrono::seconds blocked_for{0};  // key_blocked: Retry-After
   bool complete() const { return !stopped && progress.failed == 0; }
 };

@@ -41,8 +41,8 @@ class Pacer {
   // `in_flight`: how many requests may be outstanding at once (the import's concurrency).
   explicit Pacer(long long in_flight) : in_flight_(in_flight) {}
 
-  void Observe(std::optional<std::string_view> ratelimit,
-               std::optional<std::string_view> policy, Clock::time_point now);
+  void Observe(std::optional<std::string_view> ratelimit, std::optional<std::string_view> policy,
+               Clock::time_point now);
 
   // When the next request may start (>= now); reserves that slot.
   Clock::time_point Reserve(Clock::time_point now);

@@ -76,8 +76,7 @@ InputFormat GuessFormat(std::string_view path) {
   return InputFormat::kCsv;
 }
 
-core::Result<std::unique_ptr<RecordSource>> OpenRecordSource(InputFormat format,
-                                                             std::istream& in) {
+core::Result<std::unique_ptr<RecordSource>> OpenRecordSource(InputFormat format, std::istream& in) {
   if (format == InputFormat::kNdjson) return std::make_unique<NdjsonSource>(in);
   CsvReader reader(in);
   auto header = reader.Next();

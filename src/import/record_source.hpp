@@ -36,7 +36,6 @@ class RecordSource {
 
 // `in` must outlive the source. For CSV the header is read here: kInvalidArgument when the
 // input is empty or the header is malformed or has an empty or repeated column name.
-core::Result<std::unique_ptr<RecordSource>> OpenRecordSource(InputFormat format,
-                                                             std::istream& in);
+core::Result<std::unique_ptr<RecordSource>> OpenRecordSource(InputFormat format, std::istream& in);
 
 }  // namespace leadgate::import

@@ -6,7 +6,8 @@
 //   row,line,status,leadId,code,message
 //   1,2,created,6b0c31b37ca70fd817498d95,,
 //   2,3,invalid,,phone_repeating_digits,Phone number contains repeating digits pattern
-//   3,4,duplicate,6b0c31b37ca70fd817498d95,duplicate_phone,Lead with phone +1415... already exists ...
+//   3,4,duplicate,6b0c31b37ca70fd817498d95,duplicate_phone,Lead with phone +1415... already exists
+//   ...
 //
 // `row` counts data rows from 1 (the CSV header and empty lines are not rows); `line` is the
 // file line where the row starts.

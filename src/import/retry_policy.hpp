@@ -23,10 +23,10 @@
 namespace leadgate::import {
 
 struct RetryConfig {
-  int max_attempts = 8;                        // attempts per chunk for network errors/5xx/409
-  int max_rate_limited = 100;                  // 429 (rate) answers per chunk
-  std::chrono::milliseconds base{200};         // first backoff bound
-  std::chrono::milliseconds cap{30'000};       // largest backoff bound
+  int max_attempts = 8;                   // attempts per chunk for network errors/5xx/409
+  int max_rate_limited = 100;             // 429 (rate) answers per chunk
+  std::chrono::milliseconds base{200};    // first backoff bound
+  std::chrono::milliseconds cap{30'000};  // largest backoff bound
 };
 
 // One attempt's outcome, as the transport saw it.
@@ -34,9 +34,9 @@ struct HttpAnswer {
   bool network_error = false;  // no complete response (connect/reset/timeout)
   std::string error;           // the transport's message when network_error
   int status = 0;
-  std::optional<std::string> retry_after;      // Retry-After header
-  std::optional<std::string> ratelimit;        // RateLimit header
-  std::optional<std::string> ratelimit_policy; // RateLimit-Policy header
+  std::optional<std::string> retry_after;       // Retry-After header
+  std::optional<std::string> ratelimit;         // RateLimit header
+  std::optional<std::string> ratelimit_policy;  // RateLimit-Policy header
   std::string body;
 };
 
