@@ -36,10 +36,10 @@ std::string UniqueRedisPrefix();
 
 // Skips when the suite runs outside ctest (no services were started). Under ctest this never
 // skips: the fixture either provides the services or the setup test fails.
-#define LEADGATE_REQUIRE_SERVICES()                                                  \
-  do {                                                                               \
-    if (!::leadgate::testing::GetTestServices()) {                                   \
-      GTEST_SKIP() << "needs PostgreSQL and Redis: run through ctest (make test), "  \
+#define LEADGATE_REQUIRE_SERVICES()                                                   \
+  do {                                                                                \
+    if (!::leadgate::testing::GetTestServices()) {                                    \
+      GTEST_SKIP() << "needs PostgreSQL and Redis: run through ctest (make test), "   \
                       "or set LEADGATE_TEST_SERVICES to a scripts/test-services env"; \
-    }                                                                                \
+    }                                                                                 \
   } while (0)
