@@ -382,3 +382,50 @@ TEST_F(ImportTest, NdjsonFromStdinWithMapAndDryRun) {
 
 }  // namespace
 }  // namespace leadgate::testing
+
+namespace leadgate::testing {
+namespace {
+
+// A tight per-project rate limit: the import paces itself from the RateLimit headers and waits
+// out any 429's Retry-After; every lead still arrives exactly once.
+class RateLimitedImportTest : public LeadgateTest {
+ public:
+  std::vector<std::string> ServerArgs() const override {
+    return {"--rate-limit-requests", "4", "--rate-limit-period-ms", "1000"};
+  }
+};
+
+TEST_F(RateLimitedImportTest, PacesAndRetriesUntilEveryRowIsCreated) {
+  std::string csv_text = "phone,name\n";
+  for (std::size_t i = 0; i < 200; ++i) csv_text += ValidPhone(i) + ",Al\n";
+  const auto csv = dir_.path() / "leads.csv";
+  std::ofstream(csv, std::ios::binary) << csv_text;
+  const auto out = dir_.path() / "results.csv";
+  const auto r = RunCommand(
+      kBinary, {"import", csv.string(), "--url", "http://127.0.0.1:" + std::to_string(port()),
+                "--token", api_key_, "--project", project_id_, "--process", process_id_, "--out",
+                out.string(), "--batch", "10", "--concurrency", "3", "--progress-ms", "60000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("200 rows: 200 created, 0 invalid, 0 duplicate, 0 failed (20 chunks sent"),
+            std::string::npos)
+      << r.out;
+  const auto lines = Lines(ReadFile(out));
+  ASSERT_EQ(lines.size(), 201u);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].find(",created,"), std::string::npos) << lines[i];
+  }
+  HttpClient client;
+  ASSERT_OK(client.Connect(port()));
+  // Counted through the API (the store is only read here), after the limiter's window.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto res =
+      client.Send("POST", "/api/v1/leads/query",
+                  {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}},
+                  R"({"limit":1000})");
+  ASSERT_OK(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(ParseJson(res->body)["data"].Size(), 200u);
+}
+
+}  // namespace
+}  // namespace leadgate::testing
