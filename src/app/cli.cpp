@@ -14,6 +14,7 @@
 #include "app/admin.hpp"
 #include "app/demo.hpp"
 #include "app/flags.hpp"
+#include "app/import_command.hpp"
 #include "app/open_store.hpp"
 #include "app/redis_limits.hpp"
 #include "app/serve.hpp"
@@ -44,6 +45,8 @@ constexpr const char* kUsage = R"(usage: leadgate <command> [flags]
            | status --key-id ID [--redis URL [--redis-prefix P]]
            | unblock --key-id ID [--redis URL [--redis-prefix P]]
   demo     [--listen HOST:PORT]   create (or reuse) a demo project and print a curl line
+  import   FILE --url BASE --token KEY --project ID --process ID [...]
+           bulk-load a CSV or NDJSON file (leadgate import --help)
 
 --db is a SQLite file path (default var/leadgate.db) or a postgresql:// URL; every admin
 command takes it, and --json (one JSON object on stdout). Exit codes: 0 success, 1 failure,
@@ -398,6 +401,7 @@ int RunCli(int argc, char** argv) {
   const std::string command = args[0];
   if (command == "serve") return ServeCommand({args.begin() + 1, args.end()});
   if (command == "demo") return RunDemo({args.begin() + 1, args.end()});
+  if (command == "import") return ImportCommand({args.begin() + 1, args.end()});
   if (command == "project" || command == "process" || command == "key") {
     if (args.size() < 2) return Fail("missing subcommand for " + command + "\n" + kUsage, 2);
     const std::vector<std::string> rest(args.begin() + 2, args.end());
