@@ -41,6 +41,7 @@ test-asan: bootstrap $(ASAN_BUILD)/build.ninja
 
 bench: build
 	scripts/bench
+	scripts/bench --pg
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
