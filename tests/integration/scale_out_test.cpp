@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -252,8 +254,8 @@ class PostgresOutageTest : public ::testing::Test {
     for (int i = 0; i < 20; ++i) {
       if (i > 0) body += ",";
       body += R"({"projectId":")" + project_id_ + R"(","processId":")" + process_id_ +
-              R"(","name":"N","groupId":"b)" + std::to_string(b) + R"(","phone":"+1415555)" +
-              std::to_string(1000 + b * 20 + i).substr(0, 4) + "\"}";
+              R"(","name":"N","groupId":"b)" + std::to_string(b) + R"(","phone":"+1415)" +
+              std::to_string(2000000 + b * 20 + i) + "\"}";
     }
     return body + "]}";
   }
@@ -272,7 +274,7 @@ TEST_F(PostgresOutageTest, RequestsGet503WhileItIsDownNoBatchIsPartialAndService
   std::vector<int> acknowledged;
   std::mutex mu;
   std::thread load([&] {
-    for (int b = 0; !stop && b < 400; ++b) {
+    for (int b = 0; !stop && b < 20000; ++b) {
       const auto res = Send("POST", "/api/v1/leads/bulk/initiate", Batch(b));
       ++sent;
       if (res.status == 200) {
@@ -290,16 +292,34 @@ TEST_F(PostgresOutageTest, RequestsGet503WhileItIsDownNoBatchIsPartialAndService
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
-  while (ok < 5) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Waits (bounded) for the load thread to get somewhere; a failure stops the test cleanly.
+  auto wait_for = [](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  auto finish = [&] {
+    stop = true;
+    load.join();
+  };
+  if (!wait_for([&] { return ok >= 5; })) {
+    finish();
+    FAIL() << "no batch succeeded before the outage";
+  }
   ASSERT_EQ(RunCommand(kScript, {"stop-pg", services_dir_}).exit_code, 0);
   const auto ready_down = Send("GET", "/readyz");
   EXPECT_EQ(ready_down.status, 503);
   EXPECT_EQ(ready_down.body, R"({"status":"unavailable"})");
   const int unavailable_before = unavailable;
-  while (unavailable < unavailable_before + 3) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(wait_for([&] { return unavailable >= unavailable_before + 3; }));
+  const CommandResult restarted = RunCommand(kScript, {"start-pg", services_dir_});
+  if (restarted.exit_code != 0) {
+    finish();
+    FAIL() << "cannot restart PostgreSQL: " << restarted.err;
   }
-  ASSERT_EQ(RunCommand(kScript, {"start-pg", services_dir_}).exit_code, 0);
   // The instance heals by itself: no restart, readiness returns.
   bool ready = false;
   for (int i = 0; i < 200 && !ready; ++i) {
@@ -308,9 +328,8 @@ TEST_F(PostgresOutageTest, RequestsGet503WhileItIsDownNoBatchIsPartialAndService
   }
   EXPECT_TRUE(ready);
   const int ok_after_restart = ok;
-  while (ok < ok_after_restart + 5) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  stop = true;
-  load.join();
+  EXPECT_TRUE(wait_for([&] { return ok >= ok_after_restart + 5; }));
+  finish();
   EXPECT_EQ(other.load(), 0);
   EXPECT_GE(unavailable.load(), 3);
 

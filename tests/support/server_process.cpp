@@ -30,8 +30,12 @@ pid_t Spawn(const std::string& binary, const std::vector<std::string>& args, int
             int* err_fd) {
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
-  if (err_fd != nullptr && pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  // O_CLOEXEC: the child gets only the dup2'ed stdout/stderr. Without it the pipe's write end
+  // also stays open under its own number in the child and in every daemon it starts (the
+  // PostgreSQL and Redis of scripts/test-services), and ReadAll never sees EOF; concurrently
+  // spawned children would hold each other's pipes too.
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (err_fd != nullptr && pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
