@@ -354,5 +354,56 @@ TEST_F(PostgresOutageTest, RequestsGet503WhileItIsDownNoBatchIsPartialAndService
   EXPECT_EQ((*store)->CountLeads(project_id_).value_or(-1), total);
 }
 
+// Redis unreachable (docs/api.md "Scale-out"): the limits fail open, with a metric; the instance
+// stays ready ("degraded"); authentication, which never depends on Redis, still holds.
+class RedisDownTest : public LeadgateTest {
+ protected:
+  // Port 1 on loopback: nothing listens, every connect is refused at once.
+  std::vector<std::string> ServerArgs() const override {
+    return {"--redis", "redis://127.0.0.1:1", "--redis-timeout-ms", "100"};
+  }
+};
+
+TEST_F(RedisDownTest, LimitsFailOpenAuthenticationDoesNotAndReadinessSaysDegraded) {
+  const auto created = Bulk("{\"leads\":[" + Lead(R"("name":"A","phone":"+14155552671")") + "]}");
+  EXPECT_EQ(created.status, 200);
+  EXPECT_EQ(ParseJson(created.body)["success"].Size(), 1u);
+  // A duplicate would be a strike: it cannot be recorded, the request is still answered.
+  const auto duplicate = Bulk("{\"leads\":[" + Lead(R"("name":"A","phone":"+14155552671")") + "]}");
+  EXPECT_EQ(duplicate.status, 200);
+  EXPECT_EQ(ParseJson(duplicate.body)["errors"].Size(), 1u);
+  // The same Idempotency-Key twice: the database alone still replays it.
+  const std::string body = "{\"leads\":[" + Lead(R"("name":"B","email":"b@example.com")") + "]}";
+  HttpClient client;
+  ASSERT_TRUE(client.Connect(port()).has_value());
+  const HeaderList headers = {{"Authorization", "Bearer " + api_key_},
+                              {"Content-Type", "application/json"},
+                              {"Idempotency-Key", "k1"}};
+  auto first = client.Send("POST", "/api/v1/leads/bulk/initiate", headers, body);
+  auto again = client.Send("POST", "/api/v1/leads/bulk/initiate", headers, body);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(again->Header("Idempotent-Replayed"), "true");
+
+  EXPECT_EQ(Post("/api/v1/leads/bulk/initiate", "{\"leads\":[]}", "lg_wrong").status, 401);
+
+  auto ready = client.Send("GET", "/readyz");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(ready->body, R"({"status":"degraded","store":"ok","redis":"unavailable"})");
+  auto metrics = client.Send("GET", "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  // Four requests passed the limiter unchecked (the 401 never reaches it); the key guard failed
+  // open on their four block checks and on the duplicate's strike; idempotency went to the
+  // database alone for both claims and could not drop the first one's marker.
+  for (const char* line :
+       {"leadgate_rate_limit_fail_open_total 4\n", "leadgate_key_guard_fail_open_total 5\n",
+        "leadgate_idempotency_redis_fallback_total 3\n", "leadgate_redis_up 0\n"}) {
+    EXPECT_NE(metrics->body.find(line), std::string::npos) << line << metrics->body;
+  }
+}
+
 }  // namespace
 }  // namespace leadgate::testing
