@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -25,7 +27,7 @@ constexpr const char* kImportUsage =
          [--max-attempts 8] [--timeout-ms 120000] [--progress-ms 1000]
 FILE is CSV (header row) or NDJSON (.ndjson/.jsonl), '-' for stdin. --token defaults to
 $LEADGATE_TOKEN. Exit codes: 0 every row answered, 1 some row failed or the import stopped,
-2 usage error.
+2 usage error, 130 interrupted (Ctrl-C; the same command resumes).
 )";
 
 int Usage(const std::string& message) {
@@ -90,7 +92,23 @@ class ProgressPrinter {
   bool terminal_;
 };
 
+// Ctrl-C (or SIGTERM) during an import: the first asks the importer to stop cleanly (answers in
+// flight are still checkpointed, so the re-run resumes exactly there); a second one kills.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnInterrupt(int signal_number) {
+  if (g_interrupted.exchange(true)) {
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+  }
+}
+
 std::string StopAdvice(const import::ImportSummary& s) {
+  if (s.stop_code == "interrupted") {
+    return "interrupted; the answers received so far are in the checkpoint: run the same command "
+           "again to resume";
+  }
   if (s.stop_code == "http_401") {
     return "the server rejected the API key (" + s.stop_message + "): check --token";
   }
@@ -225,6 +243,9 @@ int ImportCommand(const std::vector<std::string>& raw_args) {
     return std::make_unique<CurlTransport>(request_timeout);
   };
   env.progress = ProgressPrinter(total_bytes, isatty(STDERR_FILENO) == 1);
+  env.interrupted = [] { return g_interrupted.load(); };
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
 
   const import::ImportSummary s = import::RunImport(**source, encoder, options, env, results);
   results.close();
@@ -240,7 +261,7 @@ int ImportCommand(const std::vector<std::string>& raw_args) {
   std::fflush(stdout);
   if (s.stopped) {
     std::fprintf(stderr, "leadgate: import stopped: %s\n", StopAdvice(s).c_str());
-    return 1;
+    return s.stop_code == "interrupted" ? 130 : 1;
   }
   if (p.failed > 0) {
     std::fprintf(stderr,

@@ -122,6 +122,7 @@ class Run {
   void Produce() {
     Chunker chunker(encoder_, options_.chunk);
     while (!stopping_.load()) {
+      if (Interrupted()) break;
       auto record = source_.Next();
       if (!record) break;
       rows_read_.fetch_add(1, std::memory_order_relaxed);
@@ -180,7 +181,7 @@ class Run {
                                  {"Idempotency-Key", chunk.key}};
     AttemptCounts counts;
     for (;;) {
-      if (stopping_.load()) {
+      if (stopping_.load() || Interrupted()) {
         Complete(chunk, FailRows(chunk, "not_sent", "not sent: the import stopped"), false);
         return;
       }
@@ -310,14 +311,28 @@ class Run {
     return p;
   }
 
+  // True (and the import stopping) once env_.interrupted says so.
+  bool Interrupted() {
+    if (!env_.interrupted || !env_.interrupted()) return false;
+    StopAll("interrupted", "interrupted", std::chrono::seconds(0));
+    return true;
+  }
+
+  // Progress every progress_interval; the interruption poll every 100 ms, so that a worker
+  // waiting out a long backoff (or the reader waiting for queue space) learns of it promptly.
   void Tick() {
-    if (!env_.progress) return;
+    constexpr std::chrono::milliseconds kPoll{100};
+    auto next_progress = SteadyClock::now() + options_.progress_interval;
     std::unique_lock lock(mu_);
     while (!ticker_stop_) {
-      tick_cv_.wait_for(lock, options_.progress_interval);
+      tick_cv_.wait_for(lock, std::min(kPoll, options_.progress_interval));
       if (ticker_stop_) break;
       lock.unlock();
-      env_.progress(Snapshot(), false);
+      Interrupted();
+      if (env_.progress && SteadyClock::now() >= next_progress) {
+        env_.progress(Snapshot(), false);
+        next_progress = SteadyClock::now() + options_.progress_interval;
+      }
       lock.lock();
     }
   }

@@ -79,12 +79,18 @@ struct ImportEnv {
   std::function<double()> uniform01;
   // Called every progress_interval and once at the end (`final`); may be empty.
   std::function<void(const ImportProgress&, bool final)> progress;
+  // Polled before each row is read, before each request and every 100 ms (Ctrl-C sets it); may
+  // be empty. Once it says true the import stops as on a 401 (code `interrupted`): requests in
+  // flight finish and are checkpointed, nothing new is sent, rows read but not answered are
+  // `not_sent`.
+  std::function<bool()> interrupted;
 };
 
 struct ImportSummary {
   ImportProgress progress;
   bool stopped = false;      // the import stopped early (see stop_code / stop_message)
-  std::string stop_code;     // http_401 | http_403 | http_404 | key_blocked | checkpoint | results
+  std::string stop_code;     // http_401 | http_403 | http_404 | key_blocked | interrupted |
+                             // checkpoint | results
   std::string stop_message;  // the server's answer, for the user
   std::chrono::seconds blocked_for{0};  // key_blocked: Retry-After
   bool complete() const { return !stopped && progress.failed == 0; }

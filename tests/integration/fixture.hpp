@@ -1,8 +1,8 @@
 // The integration fixture: a real `leadgate serve` on an ephemeral port over a fresh store, with a
 // project, a process and an API key made through the real command line.
 //
-// The store is a fresh SQLite file, or, when LEADGATE_TEST_BACKEND=postgres (the `pg.` copy of
-// the suite registered in tests/CMakeLists.txt), a fresh PostgreSQL database on the test cluster
+// The store is a fresh SQLite file, or, in the `pg.` copy of the suite registered in
+// tests/CMakeLists.txt (see PostgresBackend), a fresh PostgreSQL database on the test cluster
 // with the limits in Redis under a key prefix of the test's own.
 #pragma once
 
@@ -23,13 +23,17 @@ namespace leadgate::testing {
 
 inline const std::string kBinary = LEADGATE_BINARY;
 
+// The `pg.` registration sets LEADGATE_TEST_PG_SERVICES (tests/CMakeLists.txt); by hand,
+// LEADGATE_TEST_BACKEND=postgres with LEADGATE_TEST_SERVICES does the same.
 inline bool PostgresBackend() {
+  const char* pg_services = std::getenv("LEADGATE_TEST_PG_SERVICES");
+  if (pg_services != nullptr && *pg_services != '\0') return true;
   const char* backend = std::getenv("LEADGATE_TEST_BACKEND");
   return backend != nullptr && std::string(backend) == "postgres";
 }
 
 // `--redis URL --redis-prefix P` for this test in the postgres run, else empty. Set by the
-// fixture; the key commands and `serve` take them.
+// fixture; `key status|unblock` and `serve` take them.
 inline std::vector<std::string>& RedisArgs() {
   static std::vector<std::string> args;
   return args;
@@ -37,7 +41,7 @@ inline std::vector<std::string>& RedisArgs() {
 
 // Runs an admin command with --json against `db` and returns stdout; fails the test otherwise.
 inline std::string Admin(const std::string& db, std::vector<std::string> args) {
-  if (!args.empty() && args[0] == "key") {
+  if (args.size() > 1 && args[0] == "key" && (args[1] == "status" || args[1] == "unblock")) {
     args.insert(args.end(), RedisArgs().begin(), RedisArgs().end());
   }
   args.push_back("--db");

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,21 +131,22 @@ class ImportTest : public LeadgateTest {
   }
 
   // id -> phone of every stored lead.
+  // Every stored lead of the project: id -> phone ("" for none), read through the store (either
+  // backend), newest first, a page at a time.
   std::map<std::string, std::string> StoredLeads() {
-    sqlite3* db = nullptr;
     std::map<std::string, std::string> out;
-    EXPECT_EQ(sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(
-        sqlite3_prepare_v2(db, "SELECT id, coalesce(phone, '') FROM leads", -1, &stmt, nullptr),
-        SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      out[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))] =
-          reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    auto store = OpenTestStore();
+    if (!store) return out;
+    core::LeadQuery query;
+    query.project_id = project_id_;
+    query.limit = 1000;
+    for (;;) {
+      auto page = store->QueryLeads(query);
+      EXPECT_TRUE(page.has_value());
+      if (!page || page->empty()) break;
+      for (const auto& lead : *page) out[lead.id] = lead.phone.value_or("");
+      query.after = core::LeadCursor{page->back().created_at, page->back().id};
     }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
     return out;
   }
 

@@ -13,6 +13,7 @@ namespace {
 
 std::optional<TestServices> Load() {
   const char* path = std::getenv("LEADGATE_TEST_SERVICES");
+  if (path == nullptr || *path == '\0') path = std::getenv("LEADGATE_TEST_PG_SERVICES");
   if (path == nullptr || *path == '\0') return std::nullopt;
   std::ifstream in(path);
   TestServices services;

@@ -20,7 +20,8 @@ struct TestServices {
   std::string redis_url;  // redis://127.0.0.1:port
 };
 
-// The services, when the test runs under ctest (LEADGATE_TEST_SERVICES names their env file);
+// The services, when the test runs under ctest (LEADGATE_TEST_SERVICES, or for the `pg.` run of
+// the integration suite LEADGATE_TEST_PG_SERVICES, names their env file);
 // nullopt when the binary runs on its own. A named file that cannot be read is a test failure
 // (the fixture failed), never a skip.
 const std::optional<TestServices>& GetTestServices();

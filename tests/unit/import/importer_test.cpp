@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -120,7 +122,8 @@ struct Outcome {
   std::vector<milliseconds> sleeps;
 };
 
-Outcome Import(FakeServer& server, ImportOptions options, const std::string& csv = kCsv) {
+Outcome Import(FakeServer& server, ImportOptions options, const std::string& csv = kCsv,
+               std::function<bool()> interrupted = {}) {
   std::istringstream in(csv);
   auto source = OpenRecordSource(InputFormat::kCsv, in);
   EXPECT_TRUE(source.has_value());
@@ -134,6 +137,7 @@ Outcome Import(FakeServer& server, ImportOptions options, const std::string& csv
     out.sleeps.push_back(d);
   };
   env.uniform01 = [] { return 0.5; };
+  env.interrupted = std::move(interrupted);
   std::ostringstream results;
   out.summary = RunImport(**source, encoder, std::move(options), env, results);
   out.results = results.str();
@@ -310,6 +314,41 @@ TEST(Importer, UnauthorizedStopsTheImportAtOnce) {
     at = end + 1;
   }
   EXPECT_EQ(rows, out.summary.progress.rows_read);
+}
+
+TEST(Importer, AnInterruptionStopsCleanlyAndTheRerunResumesWhereItStopped) {
+  testing::TempDir dir;
+  auto options = Options(2, 1);
+  options.checkpoint_path = (dir.path() / "results.csv.checkpoint").string();
+  // Ctrl-C arrives while the first chunk is on the wire: its answer still counts.
+  std::atomic<bool> interrupted{false};
+  FakeServer server([&](int, const Request&) -> std::optional<HttpAnswer> {
+    interrupted = true;
+    return std::nullopt;
+  });
+  const auto first = Import(server, options, kCsv, [&] { return interrupted.load(); });
+  EXPECT_TRUE(first.summary.stopped);
+  EXPECT_EQ(first.summary.stop_code, "interrupted");
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_TRUE(
+      first.results.starts_with("row,line,status,leadId,code,message\n"
+                                "1,2,created,id1,,\n"
+                                "2,3,created,id2,,\n"))
+      << first.results;
+  EXPECT_EQ(first.results.find("id3"), std::string::npos) << first.results;
+
+  // The re-run sends everything but the answered chunk, and ends complete.
+  FakeServer healthy;
+  const auto second = Import(healthy, options);
+  EXPECT_TRUE(second.summary.complete());
+  EXPECT_EQ(second.summary.progress.chunks_resumed, 1u);
+  for (const auto& r : healthy.requests()) {
+    EXPECT_EQ(r.body.find("\"+11\""), std::string::npos);
+    EXPECT_EQ(r.body.find("\"+12\""), std::string::npos);
+  }
+  EXPECT_EQ(second.summary.progress.created + second.summary.progress.invalid +
+                second.summary.progress.duplicate,
+            7u);
 }
 
 TEST(Importer, BlockedKeyStopsWithTheBlockTime) {
