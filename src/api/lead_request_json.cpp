@@ -64,6 +64,10 @@ std::string_view Name(const Value& key) { return {key.GetString(), key.GetString
 core::Result<std::optional<std::string>> StringField(std::string_view name, const Value& v) {
   if (v.IsNull()) return std::optional<std::string>();
   if (!v.IsString()) return std::unexpected(Bad(std::string(name) + " must be a string"));
+  if (std::string_view(v.GetString(), v.GetStringLength()).find('\0') != std::string_view::npos) {
+    // As for ingest (core/lead_validator): no store keeps U+0000 in text alike.
+    return std::unexpected(Bad(std::string(name) + " must not contain U+0000"));
+  }
   const std::string_view trimmed = core::TrimSpace({v.GetString(), v.GetStringLength()});
   if (trimmed.empty()) return std::optional<std::string>();
   return std::optional<std::string>(std::string(trimmed));

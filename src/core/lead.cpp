@@ -38,6 +38,8 @@ std::string_view ToCode(LeadErrorCode code) {
   switch (code) {
     case LeadErrorCode::kInvalidType:
       return "invalid_type";
+    case LeadErrorCode::kInvalidText:
+      return "invalid_text";
     case LeadErrorCode::kFieldTooLong:
       return "field_too_long";
     case LeadErrorCode::kMissingContact:

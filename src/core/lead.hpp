@@ -58,6 +58,7 @@ struct LeadInput {
 // Per-lead error codes: the stable machine-readable `code` of an error item.
 enum class LeadErrorCode {
   kInvalidType,
+  kInvalidText,  // a string with U+0000, which no store can keep as text (PostgreSQL refuses it)
   kFieldTooLong,
   kMissingContact,
   kMissingName,

@@ -41,6 +41,19 @@ std::optional<LeadError> CheckTypes(const LeadInput& in) {
   return Fail(LeadErrorCode::kInvalidType, in.wrong_type_field + " must be a string");
 }
 
+// U+0000 arrives only as a `\u0000` escape (raw control characters are invalid JSON). SQLite
+// would keep it, PostgreSQL's text cannot: refuse it in every store alike.
+std::optional<LeadError> CheckText(const LeadInput& in) {
+  for (const LengthRule& rule : kLengthRules) {
+    const std::optional<std::string>& value = in.*rule.value;
+    if (value && value->find('\0') != std::string::npos) {
+      return Fail(LeadErrorCode::kInvalidText,
+                  std::string(rule.field) + " must not contain U+0000");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<LeadError> CheckLengths(const LeadInput& in) {
   for (const LengthRule& rule : kLengthRules) {
     const std::optional<std::string>& value = in.*rule.value;
@@ -70,6 +83,7 @@ std::optional<LeadError> CheckMetadata(const LeadInput& in) {
 std::variant<Lead, LeadError> ValidateLead(const LeadInput& in, const PhoneNumbers& phones,
                                            std::string_view default_region) {
   if (auto error = CheckTypes(in)) return *std::move(error);
+  if (auto error = CheckText(in)) return *std::move(error);
   if (auto error = CheckLengths(in)) return *std::move(error);
   if (!in.phone && !in.email) {
     return Fail(LeadErrorCode::kMissingContact, "Either phone or email is required");

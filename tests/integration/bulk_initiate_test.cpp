@@ -66,6 +66,22 @@ TEST_F(BulkInitiateTest, MixedBatchStoresTheGoodAndReportsTheBadInOrder) {
   EXPECT_EQ(StoredLeads(), 1);
 }
 
+TEST_F(BulkInitiateTest, AU0000EscapeInATextFieldFailsThatLeadOnlyOnEveryStore) {
+  const auto res = Bulk("{\"leads\":[" + Lead(R"("name":"a\u0000b","phone":"+14155552671")") + "," +
+                        Lead(R"("name":"ok","phone":"+14155552672")") + "]}");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto doc = ParseJson(res.body);
+  ASSERT_EQ(doc["success"].Size(), 1u);
+  ASSERT_EQ(doc["errors"].Size(), 1u);
+  EXPECT_STREQ(doc["errors"][0]["error"].GetString(), "name must not contain U+0000");
+  EXPECT_STREQ(doc["errors"][0]["code"].GetString(), "invalid_text");
+  EXPECT_EQ(StoredLeads(), 1);
+  // Query and update filters refuse it with a 400 instead of a store error.
+  const auto query = Post("/api/v1/leads/query", R"({"groupId":"g\u0000"})");
+  EXPECT_EQ(query.status, 400);
+  EXPECT_EQ(query.body, R"({"success":false,"error":"groupId must not contain U+0000"})");
+}
+
 TEST_F(BulkInitiateTest, DuplicatesWithinOneBatchNameTheFirstLead) {
   const std::string a = Lead(R"("name":"A","phone":"+14155552671")");
   const std::string b = Lead(R"("name":"B","phone":"415.555.2671")");

@@ -183,6 +183,18 @@ TEST(ValidateLead, TextFieldsOverTheirLimitFail) {
   }
 }
 
+TEST(ValidateLead, ANulCharacterInATextFieldIsInvalidTextBeforeItsLength) {
+  for (const LengthCase& c : kLengthCases) {
+    LeadInput in = GoodInput();
+    in.*c.field = std::string("a\0b", 3) + Chars(c.limit);  // also over its limit
+    EXPECT_EQ(Validate(in),
+              Outcome("invalid_text", std::string(c.json_name) + " must not contain U+0000"));
+  }
+  LeadInput in = GoodInput();
+  in.email = std::string("a\0@example.com", 14);
+  EXPECT_EQ(Validate(in), Outcome("invalid_text", "email must not contain U+0000"));
+}
+
 TEST(ValidateLead, LimitsCountCodePointsNotBytes) {
   LeadInput in = GoodInput();
   in.reference_id = Chars(128, "\u4E2D");  // 384 bytes, 128 code points
