@@ -142,7 +142,9 @@ int RunAdmin(
   StoreOptions store_options;
   store_options.db = flags->GetOr("db", kDefaultDbPath);
   auto store = OpenStore(store_options);
-  if (!store) return Fail("cannot open store " + store_options.db + ": " + store.error().message);
+  if (!store) {
+    return Fail("cannot open store " + RedactUrl(store_options.db) + ": " + store.error().message);
+  }
   core::SystemClock clock;
   core::ObjectIdGenerator ids;
   Admin admin(**store, clock, ids);

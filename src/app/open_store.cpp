@@ -5,6 +5,15 @@
 
 namespace leadgate::app {
 
+std::string RedactUrl(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 core::Result<std::unique_ptr<core::LeadStore>> OpenStore(const StoreOptions& options) {
   if (options.db.starts_with("postgres://") || options.db.starts_with("postgresql://")) {
     // --sync is SQLite's: PostgreSQL's durability is the server's synchronous_commit.

@@ -22,6 +22,10 @@ struct StoreOptions {
   int pool_size = 8;
 };
 
+// `url` for logs and messages, its password masked:
+// postgresql://u:secret@h/db -> postgresql://u:***@h/db (anything else unchanged).
+std::string RedactUrl(const std::string& url);
+
 // kInvalidArgument for a URL scheme this build cannot serve; otherwise the store's own errors.
 core::Result<std::unique_ptr<core::LeadStore>> OpenStore(const StoreOptions& options);
 

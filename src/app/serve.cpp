@@ -40,16 +40,6 @@ bool SplitListen(const std::string& listen, std::string& host, unsigned short& p
   return true;
 }
 
-// A URL for the log, without its password (postgresql://u:secret@h/db -> postgresql://u:***@h/db).
-std::string RedactUrl(const std::string& url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 }  // namespace
 
 int RunServe(const ServeConfig& config) {
@@ -60,7 +50,7 @@ int RunServe(const ServeConfig& config) {
   }
   auto store = OpenStore(config.store);
   if (!store) {
-    std::fprintf(stderr, "leadgate: cannot open store %s: %s\n", config.store.db.c_str(),
+    std::fprintf(stderr, "leadgate: cannot open store %s: %s\n", RedactUrl(config.store.db).c_str(),
                  store.error().ToString().c_str());
     return 1;
   }
