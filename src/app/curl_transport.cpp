@@ -66,47 +66,49 @@ CurlTransport::~CurlTransport() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-import::HttpAnswer CurlTransport::Post(const std::string& url, const import::HttpHeaders& headers,
-                                       const std::string& body){import::HttpAnswer answer;
-auto* curl = static_cast<CURL*>(curl_);
-if (curl == nullptr) {
-  answer.network_error = true;
-  answer.error = "curl_easy_init failed";
+leadgate::import::HttpAnswer CurlTransport::Post(const std::string& url,
+                                                 const import::HttpHeaders& headers,
+                                                 const std::string& body) {
+  import::HttpAnswer answer;
+  auto* curl = static_cast<CURL*>(curl_);
+  if (curl == nullptr) {
+    answer.network_error = true;
+    answer.error = "curl_easy_init failed";
+    return answer;
+  }
+  Received received{{}, &answer};
+  curl_slist* list = nullptr;
+  for (const auto& [name, value] : headers) {
+    list = curl_slist_append(list, (name + ": " + value).c_str());
+  }
+  // No "Expect: 100-continue" round trip for large bodies.
+  list = curl_slist_append(list, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &received);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+  const CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    answer.network_error = true;
+    answer.error = curl_easy_strerror(rc);
+    return answer;
+  }
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  answer.status = static_cast<int>(status);
+  answer.body = std::move(received.body);
   return answer;
 }
-Received received{{}, &answer};
-curl_slist* list = nullptr;
-for (const auto& [name, value] : headers) {
-  list = curl_slist_append(list, (name + ": " + value).c_str());
-}
-// No "Expect: 100-continue" round trip for large bodies.
-list = curl_slist_append(list, "Expect:");
-curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-curl_easy_setopt(curl, CURLOPT_POST, 1L);
-curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
-curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-curl_easy_setopt(curl, CURLOPT_HEADERDATA, &received);
-curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-const CURLcode rc = curl_easy_perform(curl);
-curl_slist_free_all(list);
-if (rc != CURLE_OK) {
-  answer.network_error = true;
-  answer.error = curl_easy_strerror(rc);
-  return answer;
-}
-long status = 0;
-curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-answer.status = static_cast<int>(status);
-answer.body = std::move(received.body);
-return answer;
-}  // namespace leadgate::app
 
 }  // namespace leadgate::app
