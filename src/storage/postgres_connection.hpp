@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,16 @@ class PgParams {
   std::vector<int> formats_;
   bool has_nul_ = false;
 };
+
+// True when any of `keys` holds a NUL byte. A lookup by such a key matches nothing (no stored
+// text can hold one), so the store answers "not found" without asking the server, which would
+// refuse the parameter.
+inline bool AnyNul(std::initializer_list<std::string_view> keys) {
+  for (std::string_view k : keys) {
+    if (k.find('\0') != std::string_view::npos) return true;
+  }
+  return false;
+}
 
 // Builds a PostgreSQL array literal ({"a","b",NULL}) of text or integer elements, to pass a whole
 // column of a batch as one parameter.

@@ -134,6 +134,7 @@ std::string QuerySql(const core::LeadQuery& q, PgParams* p) {
 Result<std::optional<core::Lead>> PostgresLeadStore::GetLead(const std::string& project_id,
                                                              const std::string& lead_id) {
   std::optional<core::Lead> out;
+  if (internal::AnyNul({project_id, lead_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(
         res,
@@ -149,6 +150,7 @@ Result<std::optional<core::Lead>> PostgresLeadStore::GetLead(const std::string& 
 
 Result<std::int64_t> PostgresLeadStore::CountLeads(const std::string& project_id) {
   std::int64_t out = 0;
+  if (internal::AnyNul({project_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("SELECT count(*) FROM leads WHERE project_seq = "
                                    "(SELECT seq FROM projects WHERE id = $1)",
@@ -163,6 +165,7 @@ Result<std::int64_t> PostgresLeadStore::CountLeads(const std::string& project_id
 Result<std::optional<core::Lead>> PostgresLeadStore::FindLeadByReference(
     const std::string& project_id, const std::string& process_id, const std::string& reference_id) {
   std::optional<core::Lead> out;
+  if (internal::AnyNul({project_id, process_id, reference_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     // The process is resolved within the project, so another project's process finds nothing;
     // then one probe of leads_unique_reference.
@@ -186,6 +189,9 @@ Result<std::vector<core::Activity>> PostgresLeadStore::ListActivities(const std:
                                                                       std::size_t limit) {
   const std::string id = LowerLeadId(lead_id);
   std::vector<core::Activity> out;
+  if (internal::AnyNul({project_id, lead_id})) {
+    return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
+  }
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec(kGetLeadSql, PgParams().Text(id).Text(project_id), "get lead"));
     if (res->rows() == 0) return MakeError(ErrorCode::kNotFound, "lead " + lead_id + " not found");
@@ -219,6 +225,14 @@ Result<std::vector<core::Activity>> PostgresLeadStore::ListActivities(const std:
 Result<std::vector<core::Lead>> PostgresLeadStore::QueryLeads(const core::LeadQuery& query) {
   std::vector<core::Lead> out;
   if (query.limit == 0) return out;
+  const auto filter = [](const std::optional<std::string>& v) {
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  if (internal::AnyNul({query.project_id, filter(query.process_id), filter(query.group_id),
+                        filter(query.reference_id), filter(query.phone), filter(query.email),
+                        query.after ? std::string_view(query.after->id) : std::string_view()})) {
+    return out;
+  }
   PgParams params;
   const std::string sql = QuerySql(query, &params);
   auto ok = OnConnection([&](PgConnection& conn) -> Status {

@@ -194,6 +194,9 @@ Status PostgresLeadStore::CreateProject(const core::Project& project) {
 
 Result<core::Project> PostgresLeadStore::GetProject(const std::string& project_id) {
   core::Project out;
+  if (internal::AnyNul({project_id})) {
+    return MakeError(ErrorCode::kNotFound, "project " + project_id + " not found");
+  }
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res,
                     conn.Exec("SELECT " LEADGATE_PG_PROJECT_COLUMNS " FROM projects WHERE id = $1",
@@ -268,6 +271,7 @@ Status PostgresLeadStore::CreateProcess(const core::Process& process) {
 
 Result<std::vector<core::Process>> PostgresLeadStore::ListProcesses(const std::string& project_id) {
   std::vector<core::Process> out;
+  if (internal::AnyNul({project_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("SELECT pr.id, pj.id, pr.name, pr.created_at FROM processes pr "
                                    "JOIN projects pj ON pj.seq = pr.project_seq WHERE pj.id = $1 "
@@ -283,6 +287,7 @@ Result<std::vector<core::Process>> PostgresLeadStore::ListProcesses(const std::s
 Result<std::optional<core::Process>> PostgresLeadStore::FindProcess(const std::string& project_id,
                                                                     const std::string& process_id) {
   std::optional<core::Process> out;
+  if (internal::AnyNul({project_id, process_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("SELECT pr.id, pj.id, pr.name, pr.created_at FROM processes pr "
                                    "JOIN projects pj ON pj.seq = pr.project_seq "
@@ -313,6 +318,7 @@ Status PostgresLeadStore::CreateApiKey(const core::ApiKeyRecord& key) {
 
 Result<std::optional<core::ApiKeyRecord>> PostgresLeadStore::FindApiKey(const std::string& key_id) {
   std::optional<core::ApiKeyRecord> out;
+  if (internal::AnyNul({key_id})) return out;
   auto ok = OnConnection([&](PgConnection& conn) -> Status {
     LEADGATE_PG_TRY(res, conn.Exec("SELECT id, project_id, secret_hash, revoked, created_at "
                                    "FROM api_keys WHERE id = $1",

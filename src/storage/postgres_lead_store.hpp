@@ -43,7 +43,9 @@
 //
 // Errors: kUnavailable when the server cannot be reached, is shutting down, times out, or the
 // connection is lost mid-call (nothing written); kInternal for anything else unexpected. Text
-// holding a NUL byte cannot be stored in PostgreSQL: such a call is kInvalidArgument.
+// holding a NUL byte cannot be stored in PostgreSQL: a write of one is kInvalidArgument (the
+// validators keep them out), while a lookup by one finds nothing, as in every store (no stored
+// value holds a NUL), instead of failing.
 #pragma once
 
 #include <chrono>

@@ -454,6 +454,31 @@ TEST_P(LeadStoreContractTest, InsertsANewLead) {
   EXPECT_EQ(Count(kP2), 0);
 }
 
+// No store holds text with a NUL byte (PostgreSQL cannot; the validators keep them out of every
+// write), so a lookup by a key with one finds nothing, on every store, rather than failing.
+TEST_P(LeadStoreContractTest, LookupsByAKeyWithANulByteFindNothing) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  const Lead lead = NewLead(kP1, kP1A, "+14155552671", "jane@example.com", "crm-1");
+  ASSERT_EQ(Insert(kP1, {lead}), (std::vector<InsertOutcome>{Inserted()}));
+  const auto nul = [](std::string s) { return s + std::string(1, '\0') + "x"; };
+
+  EXPECT_EQ(store().GetProject(nul(kP1)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().ListProcesses(nul(kP1)).value(), std::vector<Process>{});
+  EXPECT_EQ(store().FindProcess(kP1, nul(kP1A)).value(), std::nullopt);
+  EXPECT_EQ(store().FindProcess(nul(kP1), kP1A).value(), std::nullopt);
+  EXPECT_EQ(store().FindApiKey(nul("65c000000000000000000001")).value(), std::nullopt);
+  EXPECT_EQ(store().GetLead(kP1, nul(lead.id)).value(), std::nullopt);
+  EXPECT_EQ(store().CountLeads(nul(kP1)).value(), 0);
+  EXPECT_EQ(store().FindLeadByReference(kP1, kP1A, nul("crm-1")).value(), std::nullopt);
+  EXPECT_EQ(store().ListActivities(kP1, nul(lead.id), 10).error().code, ErrorCode::kNotFound);
+  LeadQuery query;
+  query.project_id = kP1;
+  query.reference_id = nul("crm-1");
+  EXPECT_EQ(store().QueryLeads(query).value(), std::vector<Lead>{});
+  // The key without the NUL still finds it: nothing above was a side effect.
+  EXPECT_EQ(Get(kP1, lead.id), lead);
+}
+
 TEST_P(LeadStoreContractTest, GetLeadRoundTripsEveryFieldExactly) {
   ASSERT_NO_FATAL_FAILURE(Seed());
   Lead full = NewLead(kP1, kP1A, "+447911123456", "zoë@exämple.com", "ref/ü 42");

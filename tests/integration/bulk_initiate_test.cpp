@@ -76,6 +76,18 @@ TEST_F(BulkInitiateTest, AU0000EscapeInATextFieldFailsThatLeadOnlyOnEveryStore) 
   EXPECT_STREQ(doc["errors"][0]["error"].GetString(), "name must not contain U+0000");
   EXPECT_STREQ(doc["errors"][0]["code"].GetString(), "invalid_text");
   EXPECT_EQ(StoredLeads(), 1);
+  // An id with one names nothing: the usual 404s, never a store error (the pg. run too).
+  const auto process = Bulk(R"({"leads":[{"projectId":")" + project_id_ + R"(","processId":")" +
+                            process_id_ + R"(\u0000","name":"c","phone":"+14155552673"}]})");
+  EXPECT_EQ(process.status, 404) << process.body;
+  HttpClient client;
+  ASSERT_TRUE(client.Connect(port()).has_value());
+  const auto by_reference = client.Send(
+      "GET",
+      "/api/v1/leads/get?referenceId=a%00b&processId=" + process_id_ + "&projectId=" + project_id_,
+      {{"Authorization", "Bearer " + api_key_}});
+  ASSERT_TRUE(by_reference.has_value());
+  EXPECT_EQ(by_reference->status, 404) << by_reference->body;
   // Query and update filters refuse it with a 400 instead of a store error.
   const auto query = Post("/api/v1/leads/query", R"({"groupId":"g\u0000"})");
   EXPECT_EQ(query.status, 400);
